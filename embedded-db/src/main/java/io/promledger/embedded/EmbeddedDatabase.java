@@ -1,0 +1,156 @@
+package io.promledger.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server run from the binaries published on Maven Central, with its data kept in a
+ * directory of the user's choice so that it survives restarts. While it runs, a small file in that
+ * directory tells other programs (the exporter, the {@code report} command) how to reach it.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+  /** Written beside the data while the server runs; removed on a clean stop. */
+  public static final String CONNECTION_FILE = "promledger-connection.properties";
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
+
+  private final EmbeddedPostgres postgres;
+  private final Path directory;
+  private final String jdbcUrl;
+
+  private EmbeddedDatabase(EmbeddedPostgres postgres, Path directory) {
+    this.postgres = postgres;
+    this.directory = directory;
+    this.jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  /** Starts a server whose data lives under {@code directory}; a new directory is initialised. */
+  public static EmbeddedDatabase start(Path directory) {
+    return start(directory, Map.of());
+  }
+
+  /**
+   * Starts a server with extra {@code postgresql.conf} settings. pg_stat_statements is always
+   * preloaded so that the exporter can report statement statistics of this database.
+   */
+  public static EmbeddedDatabase start(Path directory, Map<String, String> settings) {
+    Path dataDir = directory.toAbsolutePath().resolve("pgdata");
+    long started = System.nanoTime();
+    try {
+      Files.createDirectories(directory);
+      Map<String, String> config = new LinkedHashMap<>();
+      config.put("shared_preload_libraries", "pg_stat_statements");
+      config.put("max_connections", "100");
+      config.put("listen_addresses", "127.0.0.1");
+      config.putAll(settings);
+      EmbeddedPostgres.Builder builder =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dataDir)
+              .setCleanDataDirectory(false)
+              .setPort(freePort())
+              .setPGStartupWait(Duration.ofSeconds(60));
+      config.forEach(builder::setServerConfig);
+      EmbeddedDatabase db = new EmbeddedDatabase(builder.start(), directory.toAbsolutePath());
+      db.writeConnectionFile();
+      log.info(
+          "msg=\"embedded PostgreSQL started\" data_dir={} url={} duration_ms={}",
+          dataDir,
+          db.jdbcUrl,
+          (System.nanoTime() - started) / 1_000_000);
+      return db;
+    } catch (IOException e) {
+      throw new EmbeddedDatabaseException(
+          "cannot start the embedded PostgreSQL in "
+              + dataDir
+              + ": "
+              + e.getMessage()
+              + " (is another instance using this directory? pass --db.url to use an existing server)",
+          e);
+    }
+  }
+
+  /**
+   * The JDBC URL of a running embedded server whose data lives under {@code directory}, if a
+   * program has one running there now.
+   */
+  public static Optional<String> runningUrl(Path directory) {
+    Path file = directory.resolve(CONNECTION_FILE);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    Properties p = new Properties();
+    try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(in);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(p.getProperty("jdbc.url"));
+  }
+
+  public String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  private void writeConnectionFile() throws IOException {
+    Path tmp = directory.resolve(CONNECTION_FILE + ".tmp");
+    String text =
+        "# written while the embedded PostgreSQL runs; removed when it stops\n"
+            + "jdbc.url="
+            + jdbcUrl
+            + "\nport="
+            + port()
+            + "\npid="
+            + ProcessHandle.current().pid()
+            + "\n";
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, directory.resolve(CONNECTION_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public void close() {
+    try {
+      Files.deleteIfExists(directory.resolve(CONNECTION_FILE));
+      postgres.close();
+      log.info("msg=\"embedded PostgreSQL stopped\" data_dir={}", directory);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Raised with a message meant for the user. */
+  public static final class EmbeddedDatabaseException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EmbeddedDatabaseException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.promledger.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedDatabaseTest {
+
+  @Test
+  void dataSurvivesARestartAndTheConnectionFileTracksTheServer(@TempDir Path dir) throws Exception {
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(dir)) {
+      assertEquals(db.jdbcUrl(), EmbeddedDatabase.runningUrl(dir).orElseThrow());
+      try (Connection c = DriverManager.getConnection(db.jdbcUrl());
+          Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE kept (v int)");
+        s.execute("INSERT INTO kept VALUES (42)");
+      }
+    }
+    assertFalse(Files.exists(dir.resolve(EmbeddedDatabase.CONNECTION_FILE)));
+    try (EmbeddedDatabase db = EmbeddedDatabase.start(dir);
+        Connection c = DriverManager.getConnection(db.jdbcUrl());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT v FROM kept")) {
+      assertTrue(rs.next());
+      assertEquals(42, rs.getInt(1));
+      try (ResultSet pss =
+          s.executeQuery("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'")) {
+        assertTrue(pss.next());
+        assertEquals("pg_stat_statements", pss.getString(1));
+      }
+    }
+  }
+}
