@@ -43,8 +43,13 @@ public final class Database implements AutoCloseable {
     EmbeddedDatabase embedded = null;
     String url = options.url;
     if (url == null || url.isBlank()) {
-      embedded = EmbeddedDatabase.start(options.embeddedDir);
-      url = embedded.jdbcUrl();
+      // Another promledger process may already run the embedded server in this directory
+      // (e.g. 'report' next to a running 'serve'): share it rather than start a second one.
+      url = EmbeddedDatabase.runningUrl(options.embeddedDir).orElse(null);
+      if (url == null) {
+        embedded = EmbeddedDatabase.start(options.embeddedDir);
+        url = embedded.jdbcUrl();
+      }
     } else if (!url.startsWith("jdbc:postgresql:")) {
       throw new StorageException(
           "--db.url must be a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/db, got '" + url + "'");
