@@ -52,6 +52,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     long started = System.nanoTime();
     try {
       Files.createDirectories(directory);
+      stopOrphanedServer(directory.toAbsolutePath(), dataDir);
       Map<String, String> config = new LinkedHashMap<>();
       config.put("shared_preload_libraries", "pg_stat_statements");
       config.put("max_connections", "100");
@@ -92,13 +93,61 @@ public final class EmbeddedDatabase implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
+    Properties p = readProperties(file);
+    // A file left by a process that was killed does not describe a running server.
+    boolean ownerAlive =
+        parsePid(p.getProperty("pid")).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    return ownerAlive ? Optional.ofNullable(p.getProperty("jdbc.url")) : Optional.empty();
+  }
+
+  /**
+   * A program killed with SIGKILL cannot stop its PostgreSQL child, which then keeps the data
+   * directory locked. When the owner recorded in the connection file is gone, that server is
+   * orphaned: stop it (SIGINT is PostgreSQL's fast shutdown; committed data is safe) and wait.
+   */
+  private static void stopOrphanedServer(Path directory, Path dataDir) throws IOException {
+    Path file = directory.resolve(CONNECTION_FILE);
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.isRegularFile(file) || !Files.isRegularFile(pidFile) || runningUrl(directory).isPresent()) {
+      return;
+    }
+    Optional<ProcessHandle> postmaster =
+        parsePid(Files.readAllLines(pidFile, StandardCharsets.UTF_8).stream().findFirst().orElse(""))
+            .flatMap(ProcessHandle::of)
+            .filter(ProcessHandle::isAlive)
+            .filter(h -> h.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+    if (postmaster.isEmpty()) {
+      return;
+    }
+    long pid = postmaster.get().pid();
+    log.warn("msg=\"stopping PostgreSQL left running by a killed process\" pid={} data_dir={}", pid, dataDir);
+    try {
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+      postmaster.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for PostgreSQL " + pid + " to stop", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("PostgreSQL " + pid + " left running in " + dataDir + " did not stop within 60 s", e);
+    }
+  }
+
+  private static Properties readProperties(Path file) {
     Properties p = new Properties();
     try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       p.load(in);
     } catch (IOException e) {
+      // unreadable: treated as absent
+    }
+    return p;
+  }
+
+  private static Optional<Long> parsePid(String text) {
+    try {
+      return text == null ? Optional.empty() : Optional.of(Long.parseLong(text.trim()));
+    } catch (NumberFormatException e) {
       return Optional.empty();
     }
-    return Optional.ofNullable(p.getProperty("jdbc.url"));
   }
 
   public String jdbcUrl() {

@@ -16,6 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedDatabaseTest {
 
   @Test
+  void aConnectionFileOfADeadProcessIsNotARunningServer(@TempDir Path dir) throws Exception {
+    Files.writeString(
+        dir.resolve(EmbeddedDatabase.CONNECTION_FILE),
+        "jdbc.url=jdbc:postgresql://127.0.0.1:1/postgres\npid=" + Long.MAX_VALUE + "\n");
+    assertTrue(EmbeddedDatabase.runningUrl(dir).isEmpty());
+    Files.writeString(
+        dir.resolve(EmbeddedDatabase.CONNECTION_FILE),
+        "jdbc.url=jdbc:postgresql://127.0.0.1:1/postgres\npid=" + ProcessHandle.current().pid() + "\n");
+    assertEquals("jdbc:postgresql://127.0.0.1:1/postgres", EmbeddedDatabase.runningUrl(dir).orElseThrow());
+  }
+
+  @Test
   void dataSurvivesARestartAndTheConnectionFileTracksTheServer(@TempDir Path dir) throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir)) {
       assertEquals(db.jdbcUrl(), EmbeddedDatabase.runningUrl(dir).orElseThrow());
