@@ -3,6 +3,7 @@ package io.promledger.exporter;
 import ch.qos.logback.classic.Level;
 import io.promledger.embedded.EmbeddedDatabase;
 import io.promledger.exporter.collector.Source;
+import io.promledger.exporter.collector.cloudwatch.CloudWatchSource;
 import io.promledger.exporter.collector.postgres.PostgresCollector;
 import io.promledger.exporter.collector.postgres.PostgresOptions;
 import java.nio.file.Path;
@@ -128,7 +129,9 @@ final class ExporterCommand implements Callable<Integer> {
     if (postgres) {
       sources.add(new PostgresCollector(postgresOptions()));
     }
-    // CloudWatch source: wired in with its collector.
+    if (cloudwatch && cloudwatchConfig != null) {
+      sources.add(CloudWatchSource.start(cloudwatchConfig, cloudwatchEndpoint, ec2Endpoint));
+    }
     ExporterServer server = ExporterServer.start(address, sources);
     log.info("msg=\"exporter listening\" address={} port={} postgres={} cloudwatch={}",
         listenAddress, server.port(), postgres, cloudwatch && cloudwatchConfig != null);
