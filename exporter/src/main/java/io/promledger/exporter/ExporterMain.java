@@ -12,10 +12,9 @@ public final class ExporterMain {
   }
 
   static int run(String[] args, Map<String, String> env) {
-    ExporterCommand command = new ExporterCommand();
-    CommandLine cli = new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine cli;
     try {
-      cli.setDefaultValueProvider(ConfigFile.defaults(cli.getCommandSpec(), args, env));
+      cli = commandLine(args, env);
     } catch (ConfigException e) {
       System.err.println("promledger-exporter: " + e.getMessage());
       return 2;
@@ -28,5 +27,17 @@ public final class ExporterMain {
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /** The command line with the config file and environment as defaults, not yet parsed. */
+  static CommandLine commandLine(String[] args, Map<String, String> env) {
+    CommandLine cli = new CommandLine(new ExporterCommand());
+    // Picocli's default negation stops at the dot of names like --collector.postgres.
+    cli.setNegatableOptionTransformer(new CommandLine.RegexTransformer.Builder()
+        .addPattern("^--no-([\\w.-]+)$", "--$1", "--[no-]$1")
+        .addPattern("^--([\\w.-]+)$", "--no-$1", "--[no-]$1")
+        .build());
+    cli.setDefaultValueProvider(ConfigFile.defaults(cli.getCommandSpec(), args, env));
+    return cli;
   }
 }

@@ -66,14 +66,7 @@ class CloudWatchSourceTest {
             result("q0", "Complete", List.of(T1), List.of(11.0)),
             result("q1", "Complete", List.of(T2), List.of(30.0)),
             result("q4", "Complete", List.of(T2), List.of(41.0))))));
-    CloudWatchSource source = source("""
-        region: eu-west-1
-        metrics:
-        - aws_namespace: AWS/EC2
-          aws_metric_name: CPUUtilization
-          aws_dimensions: [InstanceId]
-          aws_statistics: [Average, Maximum]
-        """);
+    CloudWatchSource source = source(ec2Cpu("", "[Average, Maximum]", ""));
     source.refresh();
     Exposition m = Scrapes.scrape(source);
 
@@ -201,15 +194,7 @@ class CloudWatchSourceTest {
   void fetchesOncePerPeriodAndCachesListMetricsForItsTtl() {
     aws.on("ListMetrics", r -> ok(Map.of("Metrics", List.of(ec2Metric("i-1")))));
     aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of(result("q0", "Complete", List.of(T2), List.of(1.0))))));
-    CloudWatchSource source = source("""
-        region: eu-west-1
-        list_metrics_cache_ttl: 300
-        metrics:
-        - aws_namespace: AWS/EC2
-          aws_metric_name: CPUUtilization
-          aws_dimensions: [InstanceId]
-          aws_statistics: [Average]
-        """);
+    CloudWatchSource source = source(ec2Cpu("list_metrics_cache_ttl: 300\n", "[Average]", ""));
     source.refresh();
     for (int i = 0; i < 5; i++) {
       Scrapes.scrape(source);
@@ -243,18 +228,12 @@ class CloudWatchSourceTest {
         """));
     aws.on("ListMetrics", r -> ok(Map.of("Metrics", List.of(ec2Metric("i-1"), ec2Metric("i-2")))));
     aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of(result("q0", "Complete", List.of(T2), List.of(3.0))))));
-    CloudWatchSource source = source("""
-        region: eu-west-1
-        metrics:
-        - aws_namespace: AWS/EC2
-          aws_metric_name: CPUUtilization
-          aws_dimensions: [InstanceId]
-          aws_statistics: [Average]
+    CloudWatchSource source = source(ec2Cpu("", "[Average]", """
           aws_tag_select:
             tag_selections: {Env: [prod]}
             resource_type_selection: ec2:instance
             resource_id_dimension: InstanceId
-        """);
+        """));
     source.refresh();
     Exposition m = Scrapes.scrape(source);
     assertEquals(3.0, m.get("aws_ec2_cpuutilization_average{instance_id=\"i-1\"}"));
@@ -272,6 +251,16 @@ class CloudWatchSourceTest {
 
   private static Map<String, String> dim(String name, String value) {
     return Map.of("Name", name, "Value", value);
+  }
+
+  private static String ec2Cpu(String global, String statistics, String ruleExtra) {
+    return "region: eu-west-1\n" + global + """
+        metrics:
+        - aws_namespace: AWS/EC2
+          aws_metric_name: CPUUtilization
+          aws_dimensions: [InstanceId]
+          aws_statistics: %s
+        """.formatted(statistics) + ruleExtra;
   }
 
   private static String fixedRds(String statistics) {

@@ -29,12 +29,12 @@ import java.util.function.Function;
  * with {@code __type}), EC2 in its query protocol (form request, XML answer). Each operation answers
  * from a queue of scripted replies, the last one repeating.
  */
-final class FakeCloudWatch implements AutoCloseable {
+public final class FakeCloudWatch implements AutoCloseable {
   /** What an operation answers: HTTP status and body. */
-  record Reply(int status, byte[] body, String contentType) {}
+  public record Reply(int status, byte[] body, String contentType) {}
 
   /** A request as received: the operation and its decoded body (CBOR as a tree; EC2 as form fields). */
-  record Received(String operation, JsonNode cbor, Map<String, String> form) {}
+  public record Received(String operation, JsonNode cbor, Map<String, String> form) {}
 
   private static final CBORMapper CBOR = new CBORMapper();
 
@@ -42,26 +42,26 @@ final class FakeCloudWatch implements AutoCloseable {
   private final Map<String, Deque<Function<Received, Reply>>> replies = new ConcurrentHashMap<>();
   final List<Received> received = Collections.synchronizedList(new ArrayList<>());
 
-  FakeCloudWatch() throws IOException {
+  public FakeCloudWatch() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/service/GraniteServiceVersion20100801/operation/", this::cloudWatch);
     server.createContext("/", this::ec2);
     server.start();
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Queues replies for an operation; the last one keeps answering. */
   @SafeVarargs
-  final FakeCloudWatch on(String operation, Function<Received, Reply>... answers) {
+  public final FakeCloudWatch on(String operation, Function<Received, Reply>... answers) {
     Deque<Function<Received, Reply>> q = replies.computeIfAbsent(operation, k -> new ArrayDeque<>());
     q.addAll(List.of(answers));
     return this;
   }
 
-  List<Received> received(String operation) {
+  public List<Received> received(String operation) {
     synchronized (received) {
       return received.stream().filter(r -> r.operation().equals(operation)).toList();
     }
@@ -115,7 +115,7 @@ final class FakeCloudWatch implements AutoCloseable {
     ex.close();
   }
 
-  static Reply ok(Map<String, ?> body) {
+  public static Reply ok(Map<String, ?> body) {
     return new Reply(200, cbor(body), "application/cbor");
   }
 
@@ -128,7 +128,7 @@ final class FakeCloudWatch implements AutoCloseable {
   }
 
   /** A GetMetricData result entry. */
-  static Map<String, Object> result(String id, String status, List<Instant> timestamps, List<Double> values) {
+  public static Map<String, Object> result(String id, String status, List<Instant> timestamps, List<Double> values) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("Id", id);
     m.put("Label", id);
