@@ -9,7 +9,6 @@ import io.promledger.adapter.config.ListenAddress;
 import io.promledger.adapter.config.RetentionOptions;
 import io.promledger.adapter.ha.HaOptions;
 import io.promledger.adapter.ha.HaTracker;
-import io.promledger.adapter.http.MetricsEndpoint;
 import io.promledger.adapter.http.WriteHandler;
 import io.promledger.adapter.ingest.IngestLimits;
 import io.promledger.adapter.ingest.IngestService;
@@ -24,6 +23,8 @@ import io.promledger.adapter.storage.MetadataStore;
 import io.promledger.adapter.storage.SeriesCache;
 import io.promledger.adapter.storage.SeriesRegistry;
 import io.promledger.adapter.storage.StorageMaintenance;
+import io.promledger.http.instrumentation.HttpInstrumentation;
+import io.promledger.http.instrumentation.MetricsHandler;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -108,6 +109,7 @@ public final class Adapter implements AutoCloseable {
               config.showJavalinBanner = false;
               config.http.prefer405over404 = true;
               config.useVirtualThreads = false;
+              config.registerPlugin(new HttpInstrumentation(registry));
             });
     http.post(
         "/api/v1/write",
@@ -119,7 +121,7 @@ public final class Adapter implements AutoCloseable {
           }
           write.handle(ctx);
         });
-    http.get("/metrics", new MetricsEndpoint(registry));
+    http.get("/metrics", new MetricsHandler(registry));
     http.get("/-/healthy", ctx -> ctx.result("promledger remote-write adapter is healthy.\n"));
     http.get(
         "/-/ready",
