@@ -137,6 +137,17 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void aRowWithANullLabelIsSkippedAndCountedNotFatal() throws Exception {
+    java.util.List<String> read = new java.util.ArrayList<>();
+    try (Connection c = connect("postgres")) {
+      int bad = Rows.each(c, 5, "SELECT * FROM (VALUES ('a', 1), (NULL, 2), ('c', 3)) v(label, n) ORDER BY n",
+          rs -> read.add(Rows.text(rs, 1) + "=" + Rows.number(rs, 2)));
+      assertEquals(1, bad);
+    }
+    assertEquals(java.util.List.of("a=1.0", "c=3.0"), read);
+  }
+
+  @Test
   void countsConnectionsByDatabaseAndState() throws Exception {
     try (Connection idle1 = connect("activity_test");
         Connection idle2 = connect("activity_test");
