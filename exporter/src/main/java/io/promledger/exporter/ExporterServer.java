@@ -35,7 +35,20 @@ final class ExporterServer implements AutoCloseable {
                 + "<p><a href=\"/metrics\">Metrics</a></p></body></html>"));
       });
     });
-    app.start(address.host(), address.port());
+    // A failed start is reported below in one line; Javalin would log it first with a stack trace.
+    var javalinLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.javalin.Javalin");
+    var level = javalinLog.getLevel();
+    javalinLog.setLevel(ch.qos.logback.classic.Level.OFF);
+    try {
+      app.start(address.host(), address.port());
+    } catch (RuntimeException e) {
+      sources.forEach(Source::close);
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new ConfigException("cannot listen on " + address.host() + ":" + address.port() + ": " + cause.getMessage()
+          + " (is another exporter running? choose another --web.listen-address)");
+    } finally {
+      javalinLog.setLevel(level);
+    }
     return new ExporterServer(app, sources);
   }
 

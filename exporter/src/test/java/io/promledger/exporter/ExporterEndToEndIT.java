@@ -126,6 +126,8 @@ class ExporterEndToEndIT {
       assertEquals(42.5, awaitValue(api, "aws_rds_cpuutilization_average{dbinstance_identifier=\"ledger-1\"}", 42.5));
       assertEquals(1, awaitValue(api, "promledger_exporter_collector_up{collector=\"cloudwatch\"}", 1));
       assertEquals(1, awaitValue(api, "count(http_server_requests_total{route=\"/metrics\",status=\"200\"} > 0)", 1));
+      // Everything the exporter writes, JVM and HTTP metrics included, passes promtool.
+      Promtool.checkMetrics(get(base + "/metrics").body());
     } finally {
       stop(prometheus);
       stop(exporter);

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,8 @@ public final class PostgresCollector implements Source {
   private final CollectorStatus statementsStatus = new CollectorStatus("pg_stat_statements");
   private final LogOnce unreachable = new LogOnce();
   private final LogOnce statementsUnavailable = new LogOnce();
-  private long scrapes;
+  private final AtomicLong scrapes = new AtomicLong();
+  private volatile boolean lastUp;
   private StatementStatsQuery.Detection statements;
   private Connection statementsDetectedOn;
 
@@ -46,7 +47,8 @@ public final class PostgresCollector implements Source {
     long started = System.nanoTime();
     try {
       if (!turn.tryLock(options.collectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        writeSelf(out, false, true, started);
+        // Another scrape still holds the connections: report the last known state, and the error.
+        writeSelf(out, lastUp, true, started);
         status.finished(false, 1, seconds(started));
         status.writeTo(out);
         return;
@@ -58,6 +60,7 @@ public final class PostgresCollector implements Source {
     try {
       Scrape s = new Scrape(out, started);
       s.run();
+      lastUp = s.up;
       writeSelf(out, s.up, s.errors > 0, started);
       status.finished(s.up && s.errors == 0, s.errors, seconds(started));
       status.writeTo(out);
@@ -71,11 +74,10 @@ public final class PostgresCollector implements Source {
   }
 
   private void writeSelf(Families out, boolean up, boolean error, long started) {
-    scrapes++;
     out.gauge("pg_up", "Whether the last scrape could connect to PostgreSQL (1) or not (0).", up ? 1 : 0);
     out.gauge("pg_exporter_last_scrape_error", "Whether the last scrape met an error (1) or not (0).", error ? 1 : 0);
     out.gauge("pg_exporter_last_scrape_duration_seconds", "Duration of the last scrape of PostgreSQL.", seconds(started));
-    out.counter("pg_exporter_scrapes", "Scrapes of PostgreSQL since the exporter started.", scrapes);
+    out.counter("pg_exporter_scrapes", "Scrapes of PostgreSQL since the exporter started.", scrapes.incrementAndGet());
   }
 
   private static double seconds(long startedNanos) {
@@ -186,8 +188,7 @@ public final class PostgresCollector implements Source {
         log.warn("msg=\"cannot list databases\" err=\"{}\"", e.getMessage());
         connections.discardIfBroken(main);
       }
-      Set<String> others = new LinkedHashSet<>(names);
-      connections.retain(others);
+      connections.retain(new LinkedHashSet<>(names));
       return names;
     }
 

@@ -97,6 +97,24 @@ class CloudWatchSourceTest {
   }
 
   @Test
+  void sendsAtMost500QueriesPerRequest() {
+    aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of())));
+    StringBuilder ids = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      ids.append(i == 0 ? "" : ", ").append("db-").append(i);
+    }
+    CloudWatchSource source = source(fixedRds("[Average, Maximum]").replace("[db-1]", "[" + ids + "]"));
+    source.refresh();
+    List<Integer> sizes = aws.received("GetMetricData").stream()
+        .map(r -> r.cbor().get("MetricDataQueries").size()).toList();
+    assertEquals(List.of(500, 100), sizes);
+    Exposition m = Scrapes.scrape(source);
+    assertEquals(600, m.get("promledger_cloudwatch_metric_queries_total"));
+    assertTrue(m.withPrefix("aws_rds").isEmpty(), "no datapoints, no samples");
+    assertEquals(1, m.get("promledger_exporter_collector_up{collector=\"cloudwatch\"}"));
+  }
+
+  @Test
   void partialDataAtTheLastPageIsReportedAsIncomplete() {
     aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of(
         result("q0", "PartialData", List.of(T2), List.of(5.0))))));

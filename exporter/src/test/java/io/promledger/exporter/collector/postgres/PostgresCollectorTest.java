@@ -122,6 +122,32 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void queryTextIsAnOptInSeriesNormalisedAndTruncated() throws Exception {
+    try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+      s.execute("SELECT   42 AS answer,\n\t'padding padding padding' AS filler");
+    }
+    String queryid = queryid("SELECT   $1 AS answer,\n\t$2 AS filler");
+    PostgresOptions o = options(db.jdbcUrl(), null, null);
+    PostgresOptions withText = new PostgresOptions(o.url(), null, null, o.statementTimeout(), o.collectionTimeout(),
+        true, 5000, true, 20, null, null);
+    try (PostgresCollector collector = new PostgresCollector(withText)) {
+      Exposition m = Scrapes.scrape(collector);
+      assertEquals(1, m.get("pg_stat_statements_query_id{query=\"SELECT $1 AS answer,\",queryid=\"" + queryid + "\"}"));
+    }
+  }
+
+  @Test
+  void aRowWithANullLabelIsSkippedAndCountedNotFatal() throws Exception {
+    java.util.List<String> read = new java.util.ArrayList<>();
+    try (Connection c = connect("postgres")) {
+      int bad = Rows.each(c, 5, "SELECT * FROM (VALUES ('a', 1), (NULL, 2), ('c', 3)) v(label, n) ORDER BY n",
+          rs -> read.add(Rows.text(rs, 1) + "=" + Rows.number(rs, 2)));
+      assertEquals(1, bad);
+    }
+    assertEquals(java.util.List.of("a=1.0", "c=3.0"), read);
+  }
+
+  @Test
   void countsConnectionsByDatabaseAndState() throws Exception {
     try (Connection idle1 = connect("activity_test");
         Connection idle2 = connect("activity_test");
