@@ -97,6 +97,38 @@ class PipelineScriptTest {
   }
 
   @Test
+  void aPartThatExitsWhileStartingIsReportedWithItsLogAndNothingIsLeftRunning() throws Exception {
+    Map<String, String> env = new HashMap<>(fakeParts());
+    env.put("PROMLEDGER_ADAPTER_CMD", "bash " + writeScript("broken-adapter", "echo 'port already taken'; exit 3"));
+    try (RunningPipeline p = RunningPipeline.start(env, temp.resolve("broken.out"), withPorts("--data-dir=" + temp.resolve("data")))) {
+      assertEquals(1, p.awaitExit(SHORT), p.output());
+      assertTrue(p.output().contains("promledger-pipeline: adapter exited with code 3 while starting; the end of "), p.output());
+      assertTrue(p.output().contains("    port already taken\n"), p.output());
+      assertTrue(p.output().endsWith("promledger-pipeline: error: adapter could not be started (see above)\n"), p.output());
+      assertEquals(List.of(), p.descendants());
+    }
+  }
+
+  @Test
+  void aPartThatNeverBecomesReadyIsStoppedAfterTheReadyTimeout() throws Exception {
+    Map<String, String> env = new HashMap<>(fakeParts());
+    env.put("PROMLEDGER_EXPORTER_CMD", "bash " + writeScript("silent-exporter", "exec sleep 300"));
+    String[] args = withPorts("--data-dir=" + temp.resolve("data"), "--ready-timeout=3");
+    try (RunningPipeline p = RunningPipeline.start(env, temp.resolve("silent.out"), args)) {
+      p.awaitOutput("promledger-pipeline: adapter is ready", SHORT);
+      List<ProcessHandle> started = p.descendants();
+      assertEquals(1, p.awaitExit(SHORT), p.output());
+      assertTrue(
+          p.output().contains("promledger-pipeline: error: exporter did not become ready on http://127.0.0.1:"
+              + flagValue(args, "--exporter-port") + "/-/ready within 3s"),
+          p.output());
+      int exporterStopped = p.output().indexOf("promledger-pipeline: stopped exporter\n");
+      assertTrue(exporterStopped >= 0 && exporterStopped < p.output().indexOf("promledger-pipeline: stopped adapter\n"), p.output());
+      assertExited(started);
+    }
+  }
+
+  @Test
   void ctrlCStopsEveryPartInReverseOrderAndASecondStartFindsTheData() throws Exception {
     Path data = temp.resolve("data");
     String[] args = withPorts("--data-dir=" + data);
@@ -153,6 +185,10 @@ class PipelineScriptTest {
       last = at;
     }
     assertTrue(output.contains("everything stopped; the data in"), output);
+    assertExited(parts);
+  }
+
+  private static void assertExited(List<ProcessHandle> parts) {
     for (ProcessHandle p : parts) {
       try {
         p.onExit().get(5, TimeUnit.SECONDS);
@@ -160,6 +196,12 @@ class PipelineScriptTest {
         fail("still running after the pipeline stopped: " + p.info());
       }
     }
+  }
+
+  private Path writeScript(String name, String body) throws IOException {
+    Path script = temp.resolve(name + ".sh");
+    Files.writeString(script, body + "\n");
+    return script;
   }
 
   private Commands.Result script(Map<String, String> env, String... args) {
