@@ -81,15 +81,15 @@ CREATE TABLE rollup_5m (
     computed_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT rollup_5m_pkey PRIMARY KEY (series_id, bucket_start)
 );
-CREATE INDEX rollup_5m_bucket_idx ON rollup_5m USING brin (bucket_start);
+CREATE INDEX rollup_5m_bucket_idx ON rollup_5m (bucket_start);
 
 CREATE TABLE rollup_1h (LIKE rollup_5m INCLUDING DEFAULTS);
 ALTER TABLE rollup_1h ADD CONSTRAINT rollup_1h_pkey PRIMARY KEY (series_id, bucket_start);
-CREATE INDEX rollup_1h_bucket_idx ON rollup_1h USING brin (bucket_start);
+CREATE INDEX rollup_1h_bucket_idx ON rollup_1h (bucket_start);
 
 CREATE TABLE rollup_1d (LIKE rollup_5m INCLUDING DEFAULTS);
 ALTER TABLE rollup_1d ADD CONSTRAINT rollup_1d_pkey PRIMARY KEY (series_id, bucket_start);
-CREATE INDEX rollup_1d_bucket_idx ON rollup_1d USING brin (bucket_start);
+CREATE INDEX rollup_1d_bucket_idx ON rollup_1d (bucket_start);
 
 -- How far each level has been computed from the watermark: every bucket that ends at or before
 -- done_until has been rolled up once (later changes arrive as rollup_dirty rows).
