@@ -48,6 +48,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
    * preloaded so that the exporter can report statement statistics of this database.
    */
   public static EmbeddedDatabase start(Path directory, Map<String, String> settings) {
+    return start(directory, settings, 0);
+  }
+
+  /** As {@link #start(Path, Map)}, on a given port (0: any free port). */
+  public static EmbeddedDatabase start(Path directory, Map<String, String> settings, int port) {
     Path dataDir = directory.toAbsolutePath().resolve("pgdata");
     long started = System.nanoTime();
     try {
@@ -62,7 +67,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDir)
               .setCleanDataDirectory(false)
-              .setPort(freePort())
+              .setPort(port > 0 ? port : freePort())
               .setPGStartupWait(Duration.ofSeconds(60));
       config.forEach(builder::setServerConfig);
       EmbeddedDatabase db = new EmbeddedDatabase(builder.start(), directory.toAbsolutePath());

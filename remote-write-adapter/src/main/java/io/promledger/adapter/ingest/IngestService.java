@@ -1,0 +1,229 @@
+package io.promledger.adapter.ingest;
+
+import io.promledger.adapter.ha.HaTracker;
+import io.promledger.adapter.metrics.AdapterMetrics;
+import io.promledger.adapter.storage.GroupCommitWriter;
+import io.promledger.adapter.storage.MetadataStore;
+import io.promledger.adapter.storage.PendingWrite;
+import io.promledger.adapter.storage.SeriesRegistry;
+import io.promledger.adapter.storage.SqlErrors;
+import io.promledger.adapter.storage.TransientStorageException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One remote-write request from body to commit: decompress, decode, validate, drop the samples
+ * of non-elected HA replicas, upsert metadata, resolve series ids, group-commit, and say what to
+ * answer. Nothing here throws to the HTTP layer: every outcome is a {@link WriteResponse}.
+ */
+public final class IngestService {
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+  private final RequestDecoder decoder;
+  private final SeriesRegistry registry;
+  private final MetadataStore metadata;
+  private final GroupCommitWriter writer;
+  private final HaTracker ha;
+  private final AdapterMetrics metrics;
+  private final IngestLimits limits;
+  private final Duration commitTimeout;
+
+  public IngestService(
+      RequestDecoder decoder,
+      SeriesRegistry registry,
+      MetadataStore metadata,
+      GroupCommitWriter writer,
+      HaTracker ha,
+      AdapterMetrics metrics,
+      IngestLimits limits,
+      Duration commitTimeout) {
+    this.decoder = decoder;
+    this.registry = registry;
+    this.metadata = metadata;
+    this.writer = writer;
+    this.ha = ha;
+    this.metrics = metrics;
+    this.limits = limits;
+    this.commitTimeout = commitTimeout;
+  }
+
+  public WriteResponse write(Protocol protocol, String tenant, byte[] body, int length) {
+    DecodedRequest request;
+    try {
+      request = decoder.decode(protocol, SnappyBody.decode(body, length, limits.maxDecodedBytes()));
+    } catch (BadRequestException e) {
+      metrics.rejectedRequests.labelValues(e.reason().label()).inc();
+      log.debug("msg=\"request refused\" reason={} error=\"{}\"", e.reason().label(), e.getMessage());
+      return WriteResponse.badRequest(e.getMessage());
+    }
+    String p = protocol.label();
+    metrics.samplesReceived.labelValues(p).inc(request.receivedSamples());
+    metrics.exemplarsReceived.labelValues(p).inc(request.receivedExemplars());
+    metrics.histogramsReceived.labelValues(p).inc(request.receivedHistograms());
+    metrics.metadataReceived.labelValues(p).inc(request.metadata().size());
+    try {
+      return store(protocol, tenant, request);
+    } catch (SQLException e) {
+      metrics.databaseErrors.labelValues("transient").inc();
+      log.warn("msg=\"database unavailable, answering 503\" error=\"{}\"", SqlErrors.brief(e));
+      return WriteResponse.unavailable("database unavailable: " + SqlErrors.brief(e) + "; retry later");
+    } catch (GroupCommitWriter.QueueFullException | TransientStorageException e) {
+      return WriteResponse.unavailable(e.getMessage());
+    }
+  }
+
+  private WriteResponse store(Protocol protocol, String tenant, DecodedRequest request) throws SQLException {
+    Rejections rejections = request.rejections();
+    List<DecodedSeries> series = electedReplicasOnly(tenant, request.series());
+    if (!request.metadata().isEmpty()) {
+      int written = metadata.upsert(tenant, request.metadata());
+      metrics.metadataWritten.labelValues(protocol.label()).inc(written);
+    }
+    List<DecodedSeries> storable = new ArrayList<>(series.size());
+    for (DecodedSeries s : series) {
+      if (s.acceptedSamples() > 0 || !s.exemplars().isEmpty()) {
+        storable.add(s);
+      }
+    }
+    long samples = 0;
+    long exemplars = 0;
+    long dropped = dedupedSamples(request.series(), series);
+    if (!storable.isEmpty()) {
+      long[] ids = resolve(tenant, storable, rejections);
+      List<DecodedSeries> known = new ArrayList<>(storable.size());
+      List<Long> knownIds = new ArrayList<>(storable.size());
+      for (int i = 0; i < storable.size(); i++) {
+        if (ids[i] != 0) {
+          known.add(storable.get(i));
+          knownIds.add(ids[i]);
+        }
+      }
+      PendingWrite pending = new PendingWrite(tenant, known, knownIds.stream().mapToLong(Long::longValue).toArray());
+      writer.submit(pending);
+      PendingWrite.WriteResult result = await(pending);
+      rejections.addAll(result.refused());
+      for (DecodedSeries s : known) {
+        samples += s.acceptedSamples();
+        exemplars += s.exemplars().size();
+      }
+      samples -= result.refusedSamples();
+    }
+    metrics.samplesWritten.labelValues(protocol.label()).inc(samples);
+    metrics.exemplarsWritten.labelValues(protocol.label()).inc(exemplars);
+    // Samples dropped as an HA duplicate count as written: the elected replica stores them.
+    long written = samples + dropped;
+    if (rejections.isEmpty()) {
+      return new WriteResponse(204, "", written, 0, exemplars, 0);
+    }
+    rejections.counts().forEach((reason, c) -> {
+      metrics.rejectedSeries.labelValues(reason.label()).inc(c[0]);
+      metrics.rejectedSamples.labelValues(reason.label()).inc(c[1]);
+    });
+    return new WriteResponse(400, rejections.describe(written), written, 0, exemplars, 0);
+  }
+
+  private PendingWrite.WriteResult await(PendingWrite pending) {
+    try {
+      return pending.future().get(commitTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof TransientStorageException t ? t : new TransientStorageException(String.valueOf(cause), cause);
+    } catch (TimeoutException e) {
+      // The write may still commit later; a retry is harmless because writes are idempotent.
+      throw new TransientStorageException("commit did not finish within " + commitTimeout.toSeconds() + "s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransientStorageException("interrupted", e);
+    }
+  }
+
+  /** Series ids in order; 0 for series PostgreSQL refused to create (recorded in rejections). */
+  private long[] resolve(String tenant, List<DecodedSeries> storable, Rejections rejections) throws SQLException {
+    List<LabelSet> sets = new ArrayList<>(storable.size());
+    for (DecodedSeries s : storable) {
+      sets.add(s.labels());
+    }
+    try {
+      return registry.resolve(tenant, sets);
+    } catch (SQLException e) {
+      if (SqlErrors.isTransient(e)) {
+        throw e;
+      }
+      metrics.databaseErrors.labelValues("data").inc();
+      long[] ids = new long[sets.size()];
+      for (int i = 0; i < sets.size(); i++) {
+        try {
+          ids[i] = registry.resolve(tenant, List.of(sets.get(i)))[0];
+        } catch (SQLException one) {
+          if (SqlErrors.isTransient(one)) {
+            throw one;
+          }
+          rejections.series(
+              RejectReason.DATABASE_REJECTED,
+              storable.get(i).acceptedSamples(),
+              "PostgreSQL refused series " + sets.get(i) + ": " + SqlErrors.brief(one));
+        }
+      }
+      return ids;
+    }
+  }
+
+  /**
+   * Keeps series of the elected replica (with the replica label removed from their identity)
+   * and series without HA labels; drops the rest.
+   */
+  private List<DecodedSeries> electedReplicasOnly(String tenant, List<DecodedSeries> series) throws SQLException {
+    if (!ha.enabled()) {
+      return series;
+    }
+    List<DecodedSeries> out = new ArrayList<>(series.size());
+    Map<String, Boolean> decisions = new HashMap<>();
+    for (DecodedSeries s : series) {
+      String cluster = s.labels().get(ha.clusterLabel());
+      String replica = s.labels().get(ha.replicaLabel());
+      if (cluster == null || replica == null) {
+        out.add(s);
+        continue;
+      }
+      Boolean accept = decisions.get(cluster + '\u0000' + replica);
+      if (accept == null) {
+        accept = ha.accept(tenant, cluster, replica);
+        decisions.put(cluster + '\u0000' + replica, accept);
+      }
+      if (accept) {
+        out.add(withLabels(s, s.labels().without(ha.replicaLabel())));
+      } else {
+        metrics.haDeduplicated.labelValues(tenant, cluster).inc(s.acceptedSamples());
+      }
+    }
+    return out;
+  }
+
+  private static long dedupedSamples(List<DecodedSeries> all, List<DecodedSeries> kept) {
+    if (all == kept) {
+      return 0;
+    }
+    long n = 0;
+    for (DecodedSeries s : all) {
+      n += s.acceptedSamples();
+    }
+    for (DecodedSeries s : kept) {
+      n -= s.acceptedSamples();
+    }
+    return n;
+  }
+
+  private static DecodedSeries withLabels(DecodedSeries s, LabelSet labels) {
+    return new DecodedSeries(
+        labels, s.timestamps(), s.values(), s.sampleCount(), s.staleTimestamps(), s.staleCount(), s.startTimestamps(), s.exemplars());
+  }
+}

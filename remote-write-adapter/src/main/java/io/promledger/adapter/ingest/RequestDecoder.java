@@ -1,0 +1,320 @@
+package io.promledger.adapter.ingest;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.promledger.proto.v1.Remote;
+import io.promledger.proto.v1.Types;
+import io.promledger.proto.v2.Types.Request;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decodes remote-write 1.0 and 2.0 messages into {@link DecodedRequest}s. Validation is per
+ * series (labels, symbol references) and per sample (time bounds), so that one bad series never
+ * costs the rest of the request.
+ */
+public final class RequestDecoder {
+  /** Prometheus's staleness marker; compare raw bits, since every NaN compares equal otherwise. */
+  public static final long STALE_NAN_BITS = 0x7ff0000000000002L;
+
+  private final LabelCanonicalizer canonicalizer;
+  private final IngestLimits limits;
+  private final Clock clock;
+
+  public RequestDecoder(IngestLimits limits, Clock clock) {
+    this.limits = limits;
+    this.canonicalizer = new LabelCanonicalizer(limits);
+    this.clock = clock;
+  }
+
+  public DecodedRequest decode(Protocol protocol, byte[] message) {
+    try {
+      return protocol == Protocol.V1
+          ? decodeV1(Remote.WriteRequest.parseFrom(message))
+          : decodeV2(Request.parseFrom(message));
+    } catch (InvalidProtocolBufferException e) {
+      throw new BadRequestException(
+          RejectReason.INVALID_PROTOBUF, "body is not a valid " + protocol.label() + " remote-write message: " + e.getMessage());
+    }
+  }
+
+  DecodedRequest decodeV1(Remote.WriteRequest req) {
+    TimeWindow window = TimeWindow.at(clock.millis(), limits);
+    Rejections rejections = new Rejections();
+    List<DecodedSeries> out = new ArrayList<>(req.getTimeseriesCount());
+    LabelCanonicalizer.Builder labels = canonicalizer.builder();
+    long received = 0;
+    long histograms = 0;
+    long exemplars = 0;
+    for (Types.TimeSeries ts : req.getTimeseriesList()) {
+      received += ts.getSamplesCount();
+      histograms += ts.getHistogramsCount();
+      exemplars += ts.getExemplarsCount();
+      labels.reset();
+      for (Types.Label l : ts.getLabelsList()) {
+        labels.add(l.getName(), l.getValue());
+      }
+      LabelSet set;
+      try {
+        set = labels.build();
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), ts.getSamplesCount(), e.getMessage());
+        continue;
+      }
+      if (ts.getHistogramsCount() > 0) {
+        rejections.histograms(ts.getHistogramsCount(), histogramMessage(set));
+      }
+      int n = ts.getSamplesCount();
+      long[] times = new long[n];
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        Types.Sample s = ts.getSamples(i);
+        times[i] = s.getTimestamp();
+        values[i] = s.getValue();
+      }
+      List<ExemplarRecord> ex = new ArrayList<>(ts.getExemplarsCount());
+      for (Types.Exemplar e : ts.getExemplarsList()) {
+        ByteString[] names = new ByteString[e.getLabelsCount()];
+        ByteString[] vals = new ByteString[e.getLabelsCount()];
+        for (int i = 0; i < names.length; i++) {
+          names[i] = e.getLabels(i).getName();
+          vals[i] = e.getLabels(i).getValue();
+        }
+        addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
+      }
+      DecodedSeries series = assemble(set, times, values, null, ex, window, rejections);
+      if (series != null) {
+        out.add(series);
+      }
+    }
+    List<MetadataRecord> metadata = new ArrayList<>(req.getMetadataCount());
+    for (Types.MetricMetadata m : req.getMetadataList()) {
+      if (m.getMetricFamilyName().isEmpty()
+          || !m.getMetricFamilyName().isValidUtf8()
+          || !m.getHelp().isValidUtf8()
+          || !m.getUnit().isValidUtf8()) {
+        continue; // metadata is advisory: a malformed entry is skipped, never fails the request
+      }
+      metadata.add(
+          new MetadataRecord(
+              m.getMetricFamilyName().toStringUtf8(),
+              m.getType().name().toLowerCase(Locale.ROOT),
+              m.getUnit().toStringUtf8(),
+              m.getHelp().toStringUtf8()));
+    }
+    return new DecodedRequest(Protocol.V1, out, metadata, rejections, received, histograms, exemplars);
+  }
+
+  DecodedRequest decodeV2(Request req) {
+    TimeWindow window = TimeWindow.at(clock.millis(), limits);
+    Rejections rejections = new Rejections();
+    List<ByteString> symbols = req.getSymbolsList();
+    List<DecodedSeries> out = new ArrayList<>(req.getTimeseriesCount());
+    List<MetadataRecord> metadata = new ArrayList<>();
+    LabelCanonicalizer.Builder labels = canonicalizer.builder();
+    long received = 0;
+    long histograms = 0;
+    long exemplars = 0;
+    for (io.promledger.proto.v2.Types.TimeSeries ts : req.getTimeseriesList()) {
+      received += ts.getSamplesCount();
+      histograms += ts.getHistogramsCount();
+      exemplars += ts.getExemplarsCount();
+      LabelSet set;
+      try {
+        labels.reset();
+        int refs = ts.getLabelsRefsCount();
+        if (refs % 2 != 0) {
+          throw new SeriesRejectedException(
+              RejectReason.INVALID_SYMBOL_REFERENCE, "labels_refs has odd length " + refs);
+        }
+        for (int i = 0; i < refs; i += 2) {
+          labels.add(symbol(symbols, ts.getLabelsRefs(i)), symbol(symbols, ts.getLabelsRefs(i + 1)));
+        }
+        set = labels.build();
+        if (ts.hasMetadata()) {
+          metadata.add(metadataV2(set.metricName(), ts.getMetadata(), symbols));
+        }
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), ts.getSamplesCount(), e.getMessage());
+        continue;
+      }
+      if (ts.getHistogramsCount() > 0) {
+        rejections.histograms(ts.getHistogramsCount(), histogramMessage(set));
+      }
+      int n = ts.getSamplesCount();
+      long[] times = new long[n];
+      double[] values = new double[n];
+      long[] starts = null;
+      for (int i = 0; i < n; i++) {
+        io.promledger.proto.v2.Types.Sample s = ts.getSamples(i);
+        times[i] = s.getTimestamp();
+        values[i] = s.getValue();
+        if (s.getStartTimestamp() != 0) {
+          if (starts == null) {
+            starts = new long[n];
+          }
+          starts[i] = s.getStartTimestamp();
+        }
+      }
+      List<ExemplarRecord> ex = new ArrayList<>(ts.getExemplarsCount());
+      try {
+        for (io.promledger.proto.v2.Types.Exemplar e : ts.getExemplarsList()) {
+          int refs = e.getLabelsRefsCount();
+          if (refs % 2 != 0) {
+            throw new SeriesRejectedException(
+                RejectReason.INVALID_SYMBOL_REFERENCE, "exemplar labels_refs has odd length " + refs);
+          }
+          ByteString[] names = new ByteString[refs / 2];
+          ByteString[] vals = new ByteString[refs / 2];
+          for (int i = 0; i < refs; i += 2) {
+            names[i / 2] = symbol(symbols, e.getLabelsRefs(i));
+            vals[i / 2] = symbol(symbols, e.getLabelsRefs(i + 1));
+          }
+          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
+        }
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), n, e.getMessage());
+        continue;
+      }
+      DecodedSeries series = assemble(set, times, values, starts, ex, window, rejections);
+      if (series != null) {
+        out.add(series);
+      }
+    }
+    return new DecodedRequest(Protocol.V2, out, metadata, rejections, received, histograms, exemplars);
+  }
+
+  private static ByteString symbol(List<ByteString> symbols, int ref) {
+    if (ref < 0 || ref >= symbols.size()) {
+      throw new SeriesRejectedException(
+          RejectReason.INVALID_SYMBOL_REFERENCE,
+          "symbol reference " + Integer.toUnsignedString(ref) + " is outside the table of " + symbols.size() + " symbols");
+    }
+    return symbols.get(ref);
+  }
+
+  private static MetadataRecord metadataV2(
+      String family, io.promledger.proto.v2.Types.Metadata m, List<ByteString> symbols) {
+    ByteString help = symbol(symbols, m.getHelpRef());
+    ByteString unit = symbol(symbols, m.getUnitRef());
+    if (!help.isValidUtf8() || !unit.isValidUtf8()) {
+      throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "metadata help or unit is not valid UTF-8");
+    }
+    String type =
+        m.getType() == io.promledger.proto.v2.Types.Metadata.MetricType.UNRECOGNIZED
+            ? "unknown"
+            : m.getType().name().substring("METRIC_TYPE_".length()).toLowerCase(Locale.ROOT);
+    if (type.equals("unspecified")) {
+      type = "unknown";
+    }
+    return new MetadataRecord(family, type, unit.toStringUtf8(), help.toStringUtf8());
+  }
+
+  private void addExemplar(
+      List<ExemplarRecord> out,
+      long ts,
+      double value,
+      ByteString[] names,
+      ByteString[] values,
+      TimeWindow window,
+      Rejections rejections) {
+    if (!window.contains(ts)) {
+      rejections.samples(window.reasonFor(ts), 0, "exemplar at " + ts + " ms is outside the accepted time range");
+      return;
+    }
+    StringBuilder json = new StringBuilder("{");
+    for (int i = 0; i < names.length; i++) {
+      if (!names[i].isValidUtf8() || !values[i].isValidUtf8() || names[i].isEmpty()) {
+        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "an exemplar label is empty or not valid UTF-8");
+      }
+      String n = names[i].toStringUtf8();
+      String v = values[i].toStringUtf8();
+      if (n.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
+        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "an exemplar label contains a NUL byte");
+      }
+      if (i > 0) {
+        json.append(',');
+      }
+      Json.appendString(json, n);
+      json.append(':');
+      Json.appendString(json, v);
+    }
+    out.add(new ExemplarRecord(ts, value, json.append('}').toString()));
+  }
+
+  /** Applies the time window and splits staleness markers from values. */
+  private static DecodedSeries assemble(
+      LabelSet set,
+      long[] times,
+      double[] values,
+      long[] starts,
+      List<ExemplarRecord> exemplars,
+      TimeWindow window,
+      Rejections rejections) {
+    int n = times.length;
+    int kept = 0;
+    int stale = 0;
+    long[] staleTimes = null;
+    for (int i = 0; i < n; i++) {
+      long t = times[i];
+      if (!window.contains(t)) {
+        rejections.samples(
+            window.reasonFor(t),
+            1,
+            "sample of " + truncated(set) + " at " + t + " ms is " + window.describe(t));
+        continue;
+      }
+      if (Double.doubleToRawLongBits(values[i]) == STALE_NAN_BITS) {
+        if (staleTimes == null) {
+          staleTimes = new long[n];
+        }
+        staleTimes[stale++] = t;
+        continue;
+      }
+      times[kept] = t;
+      values[kept] = values[i];
+      if (starts != null) {
+        starts[kept] = starts[i];
+      }
+      kept++;
+    }
+    if (kept == 0 && stale == 0 && exemplars.isEmpty() && n > 0) {
+      return null;
+    }
+    return new DecodedSeries(
+        set, times, values, kept, staleTimes == null ? new long[0] : staleTimes, stale, starts, exemplars);
+  }
+
+  private static String histogramMessage(LabelSet set) {
+    return "native histograms are not stored; the float samples of " + truncated(set)
+        + " were written (send classic histograms, or leave send_native_histograms off)";
+  }
+
+  private static String truncated(LabelSet set) {
+    String s = set.toString();
+    return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+  }
+
+  /** The accepted range of sample timestamps for one request. */
+  record TimeWindow(long oldest, long newest) {
+    static TimeWindow at(long now, IngestLimits limits) {
+      return new TimeWindow(now - limits.maxAge().toMillis(), now + limits.futureTolerance().toMillis());
+    }
+
+    boolean contains(long t) {
+      return t >= oldest && t <= newest;
+    }
+
+    RejectReason reasonFor(long t) {
+      return t > newest ? RejectReason.TOO_FAR_IN_FUTURE : RejectReason.TOO_OLD;
+    }
+
+    String describe(long t) {
+      return t > newest
+          ? "more than the allowed tolerance in the future (is it in seconds or microseconds instead of milliseconds?)"
+          : "older than the raw retention (is it in seconds instead of milliseconds?)";
+    }
+  }
+}

@@ -1,0 +1,561 @@
+package io.promledger.adapter.storage;
+
+import io.promledger.adapter.ingest.DecodedSeries;
+import io.promledger.adapter.ingest.ExemplarRecord;
+import io.promledger.adapter.ingest.RejectReason;
+import io.promledger.adapter.metrics.AdapterMetrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the samples of concurrent requests in shared transactions (group commit) with binary
+ * COPY, and completes each request's future only after COMMIT.
+ *
+ * <p>The fast path COPYs straight into {@code samples}. A retried request hits the primary key;
+ * then the batch is rolled back to a savepoint and goes through a staging table with {@code
+ * INSERT ... ON CONFLICT DO NOTHING}, which keeps the first value and lets us count exact and
+ * conflicting duplicates. The queue is bounded in rows: a full queue is answered with 503.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final String COPY_SAMPLES = "COPY samples (series_id, ts, value) FROM STDIN (FORMAT binary)";
+  private static final String COPY_STAGING = "COPY ingest_staging (seq, series_id, ts, value) FROM STDIN (FORMAT binary)";
+
+  /** Creates the sample partitions that cover [fromMs, toMs]. */
+  @FunctionalInterface
+  public interface PartitionCreator {
+    void ensure(long fromMs, long toMs) throws SQLException;
+  }
+
+  private final DataSource dataSource;
+  private final AdapterMetrics metrics;
+  private final PartitionCreator partitions;
+  private final long capacityRows;
+  private final int maxBatchRows;
+  private final LinkedBlockingQueue<PendingWrite> queue = new LinkedBlockingQueue<>();
+  private final AtomicLong queuedRows = new AtomicLong();
+  private final List<Thread> writers = new ArrayList<>();
+  private final Map<String, Long> newestByTenant = new HashMap<>();
+  private volatile boolean accepting = true;
+
+  public GroupCommitWriter(
+      DataSource dataSource,
+      AdapterMetrics metrics,
+      PartitionCreator partitions,
+      long capacityRows,
+      int maxBatchRows,
+      int writerThreads) {
+    this.dataSource = dataSource;
+    this.metrics = metrics;
+    this.partitions = partitions;
+    this.capacityRows = capacityRows;
+    this.maxBatchRows = maxBatchRows;
+    metrics.queueCapacity.set(capacityRows);
+    for (int i = 0; i < writerThreads; i++) {
+      Thread t = new Thread(this::run, "promledger-writer-" + i);
+      t.setDaemon(true);
+      writers.add(t);
+      t.start();
+    }
+  }
+
+  /**
+   * Queues {@code write}; its future completes after the commit.
+   *
+   * @throws QueueFullException when the queue holds {@code capacityRows} already
+   */
+  public void submit(PendingWrite write) {
+    if (!accepting) {
+      throw new QueueFullException("the adapter is shutting down");
+    }
+    long after = queuedRows.addAndGet(write.rows);
+    // A single request larger than the whole queue is still taken when the queue is empty.
+    if (after > capacityRows && after != write.rows) {
+      queuedRows.addAndGet(-write.rows);
+      throw new QueueFullException(
+          "ingest queue is full (" + capacityRows + " samples waiting for PostgreSQL); retry later");
+    }
+    metrics.queueSamples.set(after);
+    queue.add(write);
+  }
+
+  public long queuedRows() {
+    return queuedRows.get();
+  }
+
+  private void run() {
+    List<PendingWrite> group = new ArrayList<>();
+    while (accepting || !queue.isEmpty()) {
+      try {
+        PendingWrite first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        group.clear();
+        group.add(first);
+        long rows = first.rows;
+        PendingWrite next;
+        while (rows < maxBatchRows && (next = queue.poll()) != null) {
+          group.add(next);
+          rows += next.rows;
+        }
+        try {
+          write(group);
+        } finally {
+          metrics.queueSamples.set(queuedRows.addAndGet(-rows));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("msg=\"unexpected error in writer\"", e);
+        for (PendingWrite w : group) {
+          w.done.completeExceptionally(new TransientStorageException("internal error: " + e, e));
+        }
+      }
+    }
+  }
+
+  /** Writes a group; on a data error retries each request alone, then each series alone. */
+  private void write(List<PendingWrite> group) {
+    List<Slice> slices = slicesOf(group);
+    try {
+      long start = System.nanoTime();
+      long rows = commit(slices);
+      metrics.commitDuration.observe((System.nanoTime() - start) / 1e9);
+      metrics.commitBatchSamples.observe(rows);
+      for (PendingWrite w : group) {
+        w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, 0));
+      }
+    } catch (SQLException e) {
+      if (SqlErrors.isTransient(e)) {
+        metrics.databaseErrors.labelValues("transient").inc();
+        log.warn("msg=\"write failed, answering 503\" requests={} error=\"{}\"", group.size(), SqlErrors.brief(e));
+        for (PendingWrite w : group) {
+          w.done.completeExceptionally(new TransientStorageException("database unavailable: " + SqlErrors.brief(e), e));
+        }
+        return;
+      }
+      metrics.databaseErrors.labelValues("data").inc();
+      log.warn("msg=\"database refused data, isolating it\" requests={} sqlstate={} error=\"{}\"", group.size(), e.getSQLState(), SqlErrors.brief(e));
+      if (group.size() > 1) {
+        for (PendingWrite w : group) {
+          write(List.of(w));
+        }
+      } else {
+        isolateSeries(group.get(0));
+      }
+    }
+  }
+
+  /** Commits each series of {@code w} on its own; the ones PostgreSQL refuses become 400s. */
+  private void isolateSeries(PendingWrite w) {
+    for (int i = 0; i < w.series.size(); i++) {
+      try {
+        commit(List.of(new Slice(w, i)));
+      } catch (SQLException e) {
+        if (SqlErrors.isTransient(e)) {
+          metrics.databaseErrors.labelValues("transient").inc();
+          w.done.completeExceptionally(new TransientStorageException("database unavailable: " + SqlErrors.brief(e), e));
+          return;
+        }
+        DecodedSeries s = w.series.get(i);
+        w.refused.series(RejectReason.DATABASE_REJECTED, s.acceptedSamples(), "PostgreSQL refused " + s.labels() + ": " + SqlErrors.brief(e));
+        w.refusedSamples += s.acceptedSamples();
+      }
+    }
+    w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, 0));
+  }
+
+  private static List<Slice> slicesOf(List<PendingWrite> group) {
+    List<Slice> slices = new ArrayList<>();
+    for (PendingWrite w : group) {
+      for (int i = 0; i < w.series.size(); i++) {
+        slices.add(new Slice(w, i));
+      }
+    }
+    return slices;
+  }
+
+  /** One transaction for all slices; returns the rows written. */
+  private long commit(List<Slice> slices) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        Instant watermark = readWatermark(c);
+        long rows = writeSamples(c, slices);
+        writeSeriesEnds(c, slices);
+        writeSeriesStarts(c, slices);
+        writeExemplars(c, slices);
+        markDirty(c, slices, watermark);
+        c.commit();
+        recordNewest(slices);
+        return rows;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool discards it
+        }
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Holding the rollup watermark FOR SHARE until commit means the rollup job cannot raise it
+   * while samples below it are in flight: such samples always mark their buckets dirty.
+   */
+  private static Instant readWatermark(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT watermark FROM rollup_state WHERE id = 1 FOR SHARE")) {
+      if (!rs.next()) {
+        return Instant.MIN;
+      }
+      Timestamp t = rs.getTimestamp(1);
+      return t == null || t.getTime() == Long.MIN_VALUE ? Instant.MIN : t.toInstant();
+    }
+  }
+
+  private long writeSamples(Connection c, List<Slice> slices) throws SQLException {
+    int samples = 0;
+    for (Slice s : slices) {
+      samples += s.series().sampleCount();
+    }
+    if (samples == 0) {
+      return 0;
+    }
+    for (int attempt = 0; ; attempt++) {
+      Savepoint sp = c.setSavepoint();
+      try {
+        long n = copy(c, COPY_SAMPLES, slices, false);
+        c.releaseSavepoint(sp);
+        return n;
+      } catch (SQLException e) {
+        c.rollback(sp);
+        if (SqlErrors.isMissingPartition(e) && attempt < 2) {
+          createPartitionsFor(slices);
+        } else if (SqlErrors.isUniqueViolation(e)) {
+          return writeSamplesDeduplicated(c, slices);
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The slow path: first value wins, exact and conflicting duplicates are counted. */
+  private long writeSamplesDeduplicated(Connection c, List<Slice> slices) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TEMP TABLE IF NOT EXISTS ingest_staging "
+              + "(seq bigint, series_id bigint, ts timestamptz, value double precision) ON COMMIT DELETE ROWS");
+      st.execute("TRUNCATE ingest_staging");
+    }
+    long staged = copy(c, COPY_STAGING, slices, true);
+    long inserted;
+    long equal;
+    long different;
+    try (Statement st = c.createStatement()) {
+      st.execute("ANALYZE ingest_staging");
+      inserted =
+          st.executeUpdate(
+              "INSERT INTO samples (series_id, ts, value) "
+                  + "SELECT DISTINCT ON (ts, series_id) series_id, ts, value FROM ingest_staging "
+                  + "ORDER BY ts, series_id, seq ON CONFLICT DO NOTHING");
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT count(*) FILTER (WHERE float8send(s.value) = float8send(t.value)), "
+                  + "count(*) FILTER (WHERE float8send(s.value) <> float8send(t.value)) "
+                  + "FROM ingest_staging s JOIN samples t ON t.ts = s.ts AND t.series_id = s.series_id")) {
+        rs.next();
+        equal = rs.getLong(1);
+        different = rs.getLong(2);
+      }
+    }
+    long exact = equal - inserted;
+    if (exact > 0) {
+      metrics.duplicateSamples.labelValues("exact").inc(exact);
+    }
+    if (different > 0) {
+      metrics.duplicateSamples.labelValues("conflicting").inc(different);
+      log.info("msg=\"conflicting samples ignored; the stored value is kept\" count={}", different);
+    }
+    log.debug("msg=\"deduplicated write\" staged={} inserted={} exact={} conflicting={}", staged, inserted, exact, different);
+    return inserted;
+  }
+
+  private static long copy(Connection c, String sql, List<Slice> slices, boolean withSeq) throws SQLException {
+    CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+    try {
+      BinaryCopyBuffer buf = new BinaryCopyBuffer(in);
+      long seq = 0;
+      for (Slice s : slices) {
+        DecodedSeries series = s.series();
+        long id = s.seriesId();
+        long[] ts = series.timestamps();
+        double[] v = series.values();
+        for (int i = 0; i < series.sampleCount(); i++) {
+          buf.startRow(withSeq ? 4 : 3);
+          if (withSeq) {
+            buf.int8(seq++);
+          }
+          buf.int8(id);
+          buf.timestampMillis(ts[i]);
+          buf.float8(v[i]);
+        }
+      }
+      return buf.finish();
+    } finally {
+      if (in.isActive()) {
+        in.cancelCopy();
+      }
+    }
+  }
+
+  private void createPartitionsFor(List<Slice> slices) throws SQLException {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (Slice s : slices) {
+      long[] ts = s.series().timestamps();
+      for (int i = 0; i < s.series().sampleCount(); i++) {
+        min = Math.min(min, ts[i]);
+        max = Math.max(max, ts[i]);
+      }
+    }
+    partitions.ensure(min, max);
+  }
+
+  private static void writeSeriesEnds(Connection c, List<Slice> slices) throws SQLException {
+    List<Long> ids = new ArrayList<>();
+    List<String> times = new ArrayList<>();
+    for (Slice s : slices) {
+      DecodedSeries series = s.series();
+      for (int i = 0; i < series.staleCount(); i++) {
+        ids.add(s.seriesId());
+        times.add(Instant.ofEpochMilli(series.staleTimestamps()[i]).toString());
+      }
+    }
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO series_ends (series_id, ts) SELECT * FROM unnest(?::bigint[], ?::timestamptz[]) "
+                + "ON CONFLICT DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+      ps.setArray(2, c.createArrayOf("text", times.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  private static void writeSeriesStarts(Connection c, List<Slice> slices) throws SQLException {
+    Map<String, String[]> distinct = new HashMap<>();
+    for (Slice s : slices) {
+      DecodedSeries series = s.series();
+      long[] starts = series.startTimestamps();
+      if (starts == null) {
+        continue;
+      }
+      for (int i = 0; i < series.sampleCount(); i++) {
+        if (starts[i] != 0) {
+          distinct.putIfAbsent(
+              s.seriesId() + "/" + starts[i],
+              new String[] {
+                Long.toString(s.seriesId()),
+                Instant.ofEpochMilli(starts[i]).toString(),
+                Instant.ofEpochMilli(series.timestamps()[i]).toString()
+              });
+        }
+      }
+    }
+    if (distinct.isEmpty()) {
+      return;
+    }
+    List<Long> ids = new ArrayList<>();
+    List<String> starts = new ArrayList<>();
+    List<String> seen = new ArrayList<>();
+    for (String[] row : distinct.values()) {
+      ids.add(Long.parseLong(row[0]));
+      starts.add(row[1]);
+      seen.add(row[2]);
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO series_starts (series_id, start_ts, first_seen) "
+                + "SELECT * FROM unnest(?::bigint[], ?::timestamptz[], ?::timestamptz[]) ON CONFLICT DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+      ps.setArray(2, c.createArrayOf("text", starts.toArray()));
+      ps.setArray(3, c.createArrayOf("text", seen.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  private static void writeExemplars(Connection c, List<Slice> slices) throws SQLException {
+    List<Long> ids = new ArrayList<>();
+    List<String> times = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    for (Slice s : slices) {
+      for (ExemplarRecord e : s.series().exemplars()) {
+        ids.add(s.seriesId());
+        times.add(Instant.ofEpochMilli(e.timestampMs()).toString());
+        values.add(floatText(e.value()));
+        labels.add(e.labelsJson());
+      }
+    }
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO exemplars (series_id, ts, value, labels) "
+                + "SELECT u.i, u.t::timestamptz, u.v::float8, u.l::jsonb "
+                + "FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(i, t, v, l) ON CONFLICT DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+      ps.setArray(2, c.createArrayOf("text", times.toArray()));
+      ps.setArray(3, c.createArrayOf("text", values.toArray()));
+      ps.setArray(4, c.createArrayOf("text", labels.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  private static String floatText(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "Infinity" : "-Infinity";
+    }
+    return Double.toString(v);
+  }
+
+  /** Samples below the rollup watermark mark their 5-minute, hourly and daily buckets dirty. */
+  private static void markDirty(Connection c, List<Slice> slices, Instant watermark) throws SQLException {
+    if (watermark == Instant.MIN) {
+      return;
+    }
+    long wm = watermark.toEpochMilli();
+    Set<String> seen = new HashSet<>();
+    List<Integer> resolutions = new ArrayList<>();
+    List<String> buckets = new ArrayList<>();
+    List<Long> ids = new ArrayList<>();
+    int[] levels = {300, 3600, 86_400};
+    for (Slice s : slices) {
+      long[] ts = s.series().timestamps();
+      for (int i = 0; i < s.series().sampleCount(); i++) {
+        if (ts[i] >= wm) {
+          continue;
+        }
+        for (int level : levels) {
+          long start = Math.floorDiv(ts[i], level * 1000L) * level * 1000L;
+          if (seen.add(level + "/" + start + "/" + s.seriesId())) {
+            resolutions.add(level);
+            buckets.add(Instant.ofEpochMilli(start).toString());
+            ids.add(s.seriesId());
+          }
+        }
+      }
+      for (int i = 0; i < s.series().staleCount(); i++) {
+        long t = s.series().staleTimestamps()[i];
+        if (t < wm) {
+          for (int level : levels) {
+            long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
+            if (seen.add(level + "/" + start + "/" + s.seriesId())) {
+              resolutions.add(level);
+              buckets.add(Instant.ofEpochMilli(start).toString());
+              ids.add(s.seriesId());
+            }
+          }
+        }
+      }
+    }
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO rollup_dirty (resolution, bucket_start, series_id) "
+                + "SELECT * FROM unnest(?::integer[], ?::timestamptz[], ?::bigint[]) ON CONFLICT DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("integer", resolutions.toArray()));
+      ps.setArray(2, c.createArrayOf("text", buckets.toArray()));
+      ps.setArray(3, c.createArrayOf("bigint", ids.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  private void recordNewest(List<Slice> slices) {
+    synchronized (newestByTenant) {
+      for (Slice s : slices) {
+        long[] ts = s.series().timestamps();
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < s.series().sampleCount(); i++) {
+          max = Math.max(max, ts[i]);
+        }
+        if (max == Long.MIN_VALUE) {
+          continue;
+        }
+        String tenant = s.write().tenant;
+        Long prev = newestByTenant.get(tenant);
+        if (prev == null || max > prev) {
+          newestByTenant.put(tenant, max);
+          metrics.newestSample.labelValues(tenant).set(max / 1000.0);
+        }
+      }
+    }
+  }
+
+  /** Stops taking writes, finishes what is queued, and waits for the writers. */
+  @Override
+  public void close() {
+    accepting = false;
+    for (Thread t : writers) {
+      try {
+        t.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** One series of one pending request. */
+  private record Slice(PendingWrite write, int index) {
+    DecodedSeries series() {
+      return write.series.get(index);
+    }
+
+    long seriesId() {
+      return write.seriesIds[index];
+    }
+  }
+
+  /** Answered with 503 and Retry-After. */
+  public static final class QueueFullException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    QueueFullException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}
