@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServeCommand.class,
       MigrateCommand.class,
+      RollupCommand.class, RetentionCommand.class, ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

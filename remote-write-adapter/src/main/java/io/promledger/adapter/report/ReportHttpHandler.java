@@ -1,0 +1,68 @@
+package io.promledger.adapter.report;
+
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.promledger.adapter.jobs.JobOptions;
+import io.promledger.adapter.storage.Database;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/v1/reports/usage?from=2026-03&to=2026-04&zone=Europe/Berlin&step=day
+ * &meter=increase:http_requests_total{job="api"}&group_by=namespace&format=csv}. A bad request
+ * is a 400 with one line saying what is wrong; the run id and output checksum are in headers.
+ */
+public final class ReportHttpHandler implements Handler {
+  private static final Logger log = LoggerFactory.getLogger(ReportHttpHandler.class);
+
+  private final Database database;
+  private final JobOptions options;
+  private final ReportEngine engine;
+
+  public ReportHttpHandler(Database database, JobOptions options) {
+    this.database = database;
+    this.options = options;
+    this.engine = new ReportEngine(database.dataSource(), options);
+  }
+
+  @Override
+  public void handle(Context ctx) {
+    ReportRequest request;
+    try {
+      List<String> groupBy = new ArrayList<>();
+      for (String g : ctx.queryParams("group_by")) {
+        for (String part : g.split(",")) {
+          if (!part.isBlank()) {
+            groupBy.add(part.trim());
+          }
+        }
+      }
+      request = ReportRequest.of(
+          ctx.queryParam("tenant"), ctx.queryParam("from"), ctx.queryParam("to"), ctx.queryParam("zone"),
+          ctx.queryParam("step"), ctx.queryParams("meter"), groupBy, ctx.queryParam("format"), ctx.queryParam("level"));
+    } catch (IllegalArgumentException e) {
+      ctx.status(400).contentType("text/plain; charset=utf-8").result(e.getMessage() + "\n");
+      return;
+    }
+    try {
+      Report report = engine.compute(request, Instant.now());
+      byte[] body = ReportWriter.render(report);
+      ReportRuns.Run run = ReportRuns.record(database.dataSource(), report, body, options.pricingFile);
+      ctx.header("X-Promledger-Report-Id", Long.toString(run.id()));
+      ctx.header("X-Promledger-Report-Sha256", run.sha256());
+      ctx.header("X-Promledger-Report-Status", report.status());
+      ctx.header("X-Promledger-Report-Levels", String.join(",", report.levels()));
+      ctx.status(200).contentType(ReportWriter.contentType(request.format())).result(body);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400).contentType("text/plain; charset=utf-8").result(e.getMessage() + "\n");
+    } catch (SQLException e) {
+      log.warn("msg=\"report failed\" err=\"{}\"", e.getMessage());
+      ctx.status(503).header("Retry-After", "5").contentType("text/plain; charset=utf-8")
+          .result("database unavailable: " + e.getMessage() + "\n");
+    }
+  }
+}
