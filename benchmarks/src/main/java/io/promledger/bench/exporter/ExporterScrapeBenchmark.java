@@ -1,6 +1,7 @@
 package io.promledger.bench.exporter;
 
 import io.promledger.embedded.EmbeddedDatabase;
+import io.promledger.bench.ProcessCpu;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -2,6 +2,7 @@ package io.promledger.bench.ingest;
 
 import com.google.protobuf.ByteString;
 import io.promledger.adapter.storage.BinaryCopyBuffer;
+import io.promledger.bench.ProcessCpu;
 import io.promledger.embedded.EmbeddedDatabase;
 import io.promledger.proto.v1.Remote.WriteRequest;
 import io.promledger.proto.v1.Types;
@@ -157,8 +158,8 @@ public final class IngestBenchmark {
     AtomicLong acked = new AtomicLong();
     AtomicLong retries = new AtomicLong();
     long deadline = System.nanoTime() + duration.toNanos();
-    double adapterCpu0 = ProcessCpu.of(adapterPid, false);
-    double pgCpu0 = ProcessCpu.ofTree(postmaster);
+    double adapterCpu0 = ProcessCpu.of(adapterPid);
+    double pgCpu0 = ProcessCpu.ofServer(postmaster);
     long start = System.nanoTime();
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < connections; c++) {
@@ -196,8 +197,8 @@ public final class IngestBenchmark {
       t.join();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Result(acked.get(), seconds, ProcessCpu.of(adapterPid, false) - adapterCpu0,
-        ProcessCpu.ofTree(postmaster) - pgCpu0, retries.get());
+    return new Result(acked.get(), seconds, ProcessCpu.of(adapterPid) - adapterCpu0,
+        ProcessCpu.ofServer(postmaster) - pgCpu0, retries.get());
   }
 
   /** The same rows the adapter stored, COPYed by {@code connections} connections. */
@@ -215,7 +216,7 @@ public final class IngestBenchmark {
     int batch = 100_000;
     long batches = (rows + batch - 1) / batch;
     AtomicLong nextBatch = new AtomicLong();
-    double pgCpu0 = ProcessCpu.ofTree(postmaster);
+    double pgCpu0 = ProcessCpu.ofServer(postmaster);
     List<Connection> conns = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
       Connection c = DriverManager.getConnection(jdbcUrl);
@@ -254,7 +255,7 @@ public final class IngestBenchmark {
       t.join();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    double cpu = ProcessCpu.ofTree(postmaster) - pgCpu0;
+    double cpu = ProcessCpu.ofServer(postmaster) - pgCpu0;
     for (Connection c : conns) {
       c.close();
     }

@@ -1,4 +1,4 @@
-package io.promledger.bench.exporter;
+package io.promledger.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /** CPU time of processes from /proc, in seconds (Linux). */
-final class ProcessCpu {
+public final class ProcessCpu {
   /** Clock ticks per second of /proc/PID/stat on Linux. */
   private static final double TICKS = 100.0;
 
   private ProcessCpu() {}
 
   /** User plus system time of one process. */
-  static double of(long pid) throws IOException {
+  public static double of(long pid) throws IOException {
     String[] f = fields(pid);
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
   }
@@ -22,7 +22,7 @@ final class ProcessCpu {
    * A PostgreSQL server's CPU: the postmaster, its live children, and the children it has already
    * reaped (a backend that served a connect-per-scrape exporter and exited).
    */
-  static double ofServer(long postmasterPid) throws IOException {
+  public static double ofServer(long postmasterPid) throws IOException {
     String[] p = fields(postmasterPid);
     double total = (Long.parseLong(p[11]) + Long.parseLong(p[12]) + Long.parseLong(p[13]) + Long.parseLong(p[14])) / TICKS;
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
