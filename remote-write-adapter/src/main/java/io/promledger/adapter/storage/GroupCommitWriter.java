@@ -464,30 +464,19 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<Long> ids = new ArrayList<>();
     int[] levels = {300, 3600, 86_400};
     for (Slice s : slices) {
-      long[] ts = s.series().timestamps();
-      for (int i = 0; i < s.series().sampleCount(); i++) {
-        if (ts[i] >= wm) {
+      DecodedSeries series = s.series();
+      for (int i = 0; i < series.sampleCount() + series.staleCount(); i++) {
+        // a staleness marker ends a series inside its bucket: that bucket changes too
+        long t = i < series.sampleCount() ? series.timestamps()[i] : series.staleTimestamps()[i - series.sampleCount()];
+        if (t >= wm) {
           continue;
         }
         for (int level : levels) {
-          long start = Math.floorDiv(ts[i], level * 1000L) * level * 1000L;
+          long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
           if (seen.add(level + "/" + start + "/" + s.seriesId())) {
             resolutions.add(level);
             buckets.add(Instant.ofEpochMilli(start).toString());
             ids.add(s.seriesId());
-          }
-        }
-      }
-      for (int i = 0; i < s.series().staleCount(); i++) {
-        long t = s.series().staleTimestamps()[i];
-        if (t < wm) {
-          for (int level : levels) {
-            long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
-            if (seen.add(level + "/" + start + "/" + s.seriesId())) {
-              resolutions.add(level);
-              buckets.add(Instant.ofEpochMilli(start).toString());
-              ids.add(s.seriesId());
-            }
           }
         }
       }
