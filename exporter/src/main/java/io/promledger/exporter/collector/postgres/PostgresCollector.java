@@ -115,7 +115,13 @@ public final class PostgresCollector implements Source {
       unreachable.reset(log, "connected to PostgreSQL");
       up = true;
       int timeout = connections.statementTimeoutSeconds();
-      part(main, () -> ServerStats.collect(main, timeout, out));
+      part("server", main, () -> ServerStats.collect(main, timeout, out));
+      if (isClosed(main)) {
+        // The server went away under the first query: report it as down, not as a pile of errors.
+        up = false;
+        unreachable.warn(log, "lost the connection to PostgreSQL; retrying at every scrape");
+        return;
+      }
       for (String datname : databases(main)) {
         if (pastDeadline()) {
           errors++;
@@ -124,7 +130,7 @@ public final class PostgresCollector implements Source {
         }
         try {
           Connection c = datname.equals(main.getCatalog()) ? main : connections.forDatabase(datname);
-          part(c, () -> RelationStats.collect(c, datname, timeout, out));
+          part("tables of " + datname, c, () -> RelationStats.collect(c, datname, timeout, out));
         } catch (SQLException e) {
           errors++;
           log.warn("msg=\"cannot connect to database\" datname={} err=\"{}\"", datname, e.getMessage());
@@ -196,13 +202,21 @@ public final class PostgresCollector implements Source {
       return System.nanoTime() - started > options.collectionTimeout().toNanos();
     }
 
-    private void part(Connection c, Part p) {
+    private void part(String what, Connection c, Part p) {
       try {
         errors += p.run();
       } catch (SQLException e) {
         errors++;
-        log.warn("msg=\"PostgreSQL query failed\" err=\"{}\"", e.getMessage());
+        log.warn("msg=\"PostgreSQL query failed\" part=\"{}\" err=\"{}\"", what, e.getMessage());
         connections.discardIfBroken(c);
+      }
+    }
+
+    private boolean isClosed(Connection c) {
+      try {
+        return c.isClosed();
+      } catch (SQLException e) {
+        return true;
       }
     }
   }

@@ -205,6 +205,25 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void watchesTheEmbeddedDatabaseAcrossAStopAndAStart(@TempDir Path other) {
+    PostgresOptions watching = withUrl(options(db.jdbcUrl(), null, null), Optional.empty());
+    watching = new PostgresOptions(() -> EmbeddedDatabase.runningUrl(other), null, null, watching.statementTimeout(),
+        watching.collectionTimeout(), false, 100, false, 120, null, null);
+    try (PostgresCollector collector = new PostgresCollector(watching)) {
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase first = EmbeddedDatabase.start(other)) {
+        assertEquals(1, Scrapes.scrape(collector).get("pg_up"));
+      }
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase second = EmbeddedDatabase.start(other)) {
+        Exposition m = Scrapes.scrape(collector);
+        assertEquals(1, m.get("pg_up"));
+        assertEquals(4, m.get("pg_exporter_scrapes_total"));
+      }
+    }
+  }
+
+  @Test
   void aLockedTableFailsItsPartWithinTheTimeoutAndPilesUpNothing() throws Exception {
     try (Connection c = connect("tenant_a"); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE locked_one (id int)");
