@@ -1,6 +1,7 @@
 package io.promledger.exporter;
 
 import io.javalin.Javalin;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.exporter.collector.Source;
 import io.promledger.exporter.collector.SourcesCollector;
 import io.promledger.http.instrumentation.HttpInstrumentation;
@@ -27,7 +28,8 @@ final class ExporterServer implements AutoCloseable {
       config.showJavalinBanner = false;
       config.registerPlugin(new HttpInstrumentation(registry));
       config.router.mount(r -> {
-        r.get("/metrics", new MetricsHandler(registry));
+        MetricsHandler metrics = new MetricsHandler(registry);
+        r.get("/metrics", ctx -> ScrapeTimeout.within(ctx.header(ScrapeTimeout.HEADER), () -> metrics.handle(ctx)));
         r.get("/-/healthy", ctx -> ctx.result("Healthy\n"));
         r.get("/-/ready", ctx -> ctx.result("Ready\n"));
         r.get("/", ctx -> ctx.html(

@@ -2,9 +2,11 @@ package io.promledger.exporter.collector.postgres;
 
 import io.promledger.exporter.collector.CollectorStatus;
 import io.promledger.exporter.collector.Families;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.exporter.collector.Source;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,8 +47,11 @@ public final class PostgresCollector implements Source {
   @Override
   public void collect(Families out) {
     long started = System.nanoTime();
+    Duration budget = ScrapeTimeout.current()
+        .filter(d -> d.compareTo(options.collectionTimeout()) < 0)
+        .orElse(options.collectionTimeout());
     try {
-      if (!turn.tryLock(options.collectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!turn.tryLock(budget.toMillis(), TimeUnit.MILLISECONDS)) {
         // Another scrape still holds the connections: report the last known state, and the error.
         writeSelf(out, lastUp, true, started);
         status.finished(false, 1, seconds(started));
@@ -58,7 +63,7 @@ public final class PostgresCollector implements Source {
       return;
     }
     try {
-      Scrape s = new Scrape(out, started);
+      Scrape s = new Scrape(out, started, budget);
       s.run();
       lastUp = s.up;
       writeSelf(out, s.up, s.errors > 0, started);
@@ -88,15 +93,17 @@ public final class PostgresCollector implements Source {
   private final class Scrape {
     final Families out;
     final long started;
+    final Duration budget;
     boolean up;
     int errors;
     boolean statementsOk;
     int statementErrors;
     double statementSeconds;
 
-    Scrape(Families out, long started) {
+    Scrape(Families out, long started, Duration budget) {
       this.out = out;
       this.started = started;
+      this.budget = budget;
     }
 
     void run() {
@@ -115,16 +122,22 @@ public final class PostgresCollector implements Source {
       unreachable.reset(log, "connected to PostgreSQL");
       up = true;
       int timeout = connections.statementTimeoutSeconds();
-      part(main, () -> ServerStats.collect(main, timeout, out));
+      part("server", main, () -> ServerStats.collect(main, timeout, out));
+      if (isClosed(main)) {
+        // The server went away under the first query: report it as down, not as a pile of errors.
+        up = false;
+        unreachable.warn(log, "lost the connection to PostgreSQL; retrying at every scrape");
+        return;
+      }
       for (String datname : databases(main)) {
         if (pastDeadline()) {
           errors++;
-          log.warn("msg=\"collection timeout reached, skipping the remaining databases\" timeout={}", options.collectionTimeout());
+          log.warn("msg=\"collection timeout reached, skipping the remaining databases\" timeout={}", budget);
           break;
         }
         try {
           Connection c = datname.equals(main.getCatalog()) ? main : connections.forDatabase(datname);
-          part(c, () -> RelationStats.collect(c, datname, timeout, out));
+          part("tables of " + datname, c, () -> RelationStats.collect(c, datname, timeout, out));
         } catch (SQLException e) {
           errors++;
           log.warn("msg=\"cannot connect to database\" datname={} err=\"{}\"", datname, e.getMessage());
@@ -193,16 +206,24 @@ public final class PostgresCollector implements Source {
     }
 
     private boolean pastDeadline() {
-      return System.nanoTime() - started > options.collectionTimeout().toNanos();
+      return System.nanoTime() - started > budget.toNanos();
     }
 
-    private void part(Connection c, Part p) {
+    private void part(String what, Connection c, Part p) {
       try {
         errors += p.run();
       } catch (SQLException e) {
         errors++;
-        log.warn("msg=\"PostgreSQL query failed\" err=\"{}\"", e.getMessage());
+        log.warn("msg=\"PostgreSQL query failed\" part=\"{}\" err=\"{}\"", what, e.getMessage());
         connections.discardIfBroken(c);
+      }
+    }
+
+    private boolean isClosed(Connection c) {
+      try {
+        return c.isClosed();
+      } catch (SQLException e) {
+        return true;
       }
     }
   }

@@ -129,10 +129,12 @@ class CloudWatchSourceTest {
 
   @Test
   void dimensionSetsThatDifferWithinAMetricShareOneFamily() throws Exception {
+    // Answers each query with 2 when it has a ServiceName dimension, else 1.
     aws.on("GetMetricData", r -> {
-      String dims = r.cbor().get("MetricDataQueries").get(0).get("MetricStat").get("Metric").get("Dimensions").toString();
-      return ok(Map.of("MetricDataResults", List.of(
-          result("q0", "Complete", List.of(T2), List.of(dims.contains("ServiceName") ? 2.0 : 1.0)))));
+      List<Object> results = new java.util.ArrayList<>();
+      r.cbor().get("MetricDataQueries").forEach(q -> results.add(result(q.get("Id").asText(), "Complete", List.of(T2),
+          List.of(q.get("MetricStat").get("Metric").get("Dimensions").toString().contains("ServiceName") ? 2.0 : 1.0))));
+      return ok(Map.of("MetricDataResults", results));
     });
     CloudWatchSource source = source("""
         region: eu-west-1
@@ -161,6 +163,9 @@ class CloudWatchSourceTest {
     assertEquals(2.0, m.get("aws_ecs_cpuutilization_average{cluster_name=\"prod\",service_name=\"api\"}"));
     assertEquals(1, text.split("# TYPE aws_ecs_cpuutilization_average ", -1).length - 1, text);
     assertEquals(1, m.get("promledger_exporter_duplicate_series_dropped"), "the third rule repeats the first");
+    // The three rules share one request, and the repeated query is sent once.
+    assertEquals(1, aws.received("GetMetricData").size());
+    assertEquals(2, aws.received("GetMetricData").get(0).cbor().get("MetricDataQueries").size());
     Promtool.checkMetrics(text);
   }
 

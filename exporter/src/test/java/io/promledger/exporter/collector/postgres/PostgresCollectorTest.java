@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promledger.embedded.EmbeddedDatabase;
 import io.promledger.exporter.Promtool;
 import io.promledger.exporter.Scrapes;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.http.instrumentation.Exposition;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -190,6 +191,24 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void stopsWithinTheTimeoutPrometheusSends() {
+    try (PostgresCollector collector = new PostgresCollector(options(db.jdbcUrl(), Pattern.compile("tenant_.*"), null))) {
+      Exposition[] m = new Exposition[1];
+      // 1 ms: the server figures are read, then the budget is gone before the databases' tables.
+      ScrapeTimeout.within("0.001", () -> m[0] = Scrapes.scrape(collector));
+      assertEquals(1, m[0].get("pg_up"));
+      assertEquals(1, m[0].get("pg_exporter_last_scrape_error"));
+      assertEquals(100, m[0].get("pg_settings_max_connections"));
+      assertTrue(m[0].withPrefix("pg_stat_user_tables_n_live_tup{datname=\"tenant_a\"").isEmpty());
+      // Without the header the configured collection timeout applies and everything comes.
+      Exposition full = Scrapes.scrape(collector);
+      assertEquals(0, full.get("pg_exporter_last_scrape_error"));
+      assertEquals(0, full.get(
+          "pg_stat_user_tables_n_live_tup{datname=\"tenant_a\",relname=\"tenant_a_orders\",schemaname=\"public\"}"));
+    }
+  }
+
+  @Test
   void noServerMeansPgUpZeroAndTheScrapeStillAnswers() {
     PostgresOptions none = withUrl(options(db.jdbcUrl(), null, null), Optional.empty());
     try (PostgresCollector collector = new PostgresCollector(none)) {
@@ -201,6 +220,25 @@ class PostgresCollectorTest {
     PostgresOptions closed = withUrl(options(db.jdbcUrl(), null, null), Optional.of("jdbc:postgresql://127.0.0.1:1/postgres"));
     try (PostgresCollector collector = new PostgresCollector(closed)) {
       assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+    }
+  }
+
+  @Test
+  void watchesTheEmbeddedDatabaseAcrossAStopAndAStart(@TempDir Path other) {
+    PostgresOptions watching = withUrl(options(db.jdbcUrl(), null, null), Optional.empty());
+    watching = new PostgresOptions(() -> EmbeddedDatabase.runningUrl(other), null, null, watching.statementTimeout(),
+        watching.collectionTimeout(), false, 100, false, 120, null, null);
+    try (PostgresCollector collector = new PostgresCollector(watching)) {
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase first = EmbeddedDatabase.start(other)) {
+        assertEquals(1, Scrapes.scrape(collector).get("pg_up"));
+      }
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase second = EmbeddedDatabase.start(other)) {
+        Exposition m = Scrapes.scrape(collector);
+        assertEquals(1, m.get("pg_up"));
+        assertEquals(4, m.get("pg_exporter_scrapes_total"));
+      }
     }
   }
 
