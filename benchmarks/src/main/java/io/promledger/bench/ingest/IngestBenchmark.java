@@ -48,6 +48,8 @@ public final class IngestBenchmark {
   private final int connections;
   private final Duration duration;
   private final int rounds;
+  /** Rounds sent before measuring: series creation and JIT compilation are not steady state. */
+  private final int warmupRounds;
 
   private IngestBenchmark(Map<String, String> flags) {
     series = Integer.parseInt(flags.getOrDefault("series", "10000"));
@@ -55,6 +57,7 @@ public final class IngestBenchmark {
     connections = Integer.parseInt(flags.getOrDefault("connections", "2"));
     duration = Duration.ofSeconds(Long.parseLong(flags.getOrDefault("duration", "20s").replace("s", "")));
     rounds = Integer.parseInt(flags.getOrDefault("rounds", "1200"));
+    warmupRounds = Integer.parseInt(flags.getOrDefault("warmup-rounds", "100"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -86,8 +89,13 @@ public final class IngestBenchmark {
       Process adapter = startAdapter(pg.jdbcUrl(), port, dir);
       try {
         awaitReady(port);
-        Result a = driveAdapter(payloads, port, adapter.pid(), postmaster);
-        long stored = count(pg.jdbcUrl(), "SELECT count(*) FROM promledger.samples");
+        int warmupRequests = warmupRounds * (series / perRequest);
+        System.out.printf(Locale.ROOT, "warming up with %d rounds (%,d samples, series creation included)...%n", warmupRounds,
+            (long) warmupRequests * perRequest);
+        driveAdapter(payloads.subList(0, warmupRequests), port, adapter.pid(), postmaster);
+        long warmupStored = count(pg.jdbcUrl(), "SELECT count(*) FROM promledger.samples");
+        Result a = driveAdapter(payloads.subList(warmupRequests, payloads.size()), port, adapter.pid(), postmaster);
+        long stored = count(pg.jdbcUrl(), "SELECT count(*) FROM promledger.samples") - warmupStored;
         long samplesBytes = count(pg.jdbcUrl(),
             "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'promledger.samples'::regclass");
         long seriesBytes = count(pg.jdbcUrl(), "SELECT pg_total_relation_size('promledger.series')");
@@ -105,7 +113,7 @@ public final class IngestBenchmark {
             c.samples, c.seconds, c.samples / c.seconds, connections, c.serverCpu * 1e6 / c.samples);
         System.out.printf(Locale.ROOT, "ratio adapter / raw COPY = %.2f%n", (a.samples / a.seconds) / (c.samples / c.seconds));
         System.out.printf(Locale.ROOT, "on disk: %.1f bytes/sample in samples (+ %.1f for series), raw COPY table %.1f bytes/row%n",
-            (double) samplesBytes / stored, (double) seriesBytes / stored, (double) copyBytes / c.samples);
+            (double) samplesBytes / (stored + warmupStored), (double) seriesBytes / (stored + warmupStored), (double) copyBytes / c.samples);
       } finally {
         adapter.destroyForcibly();
       }
