@@ -76,6 +76,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setPGStartupWait(Duration.ofSeconds(60));
       config.forEach(builder::setServerConfig);
       EmbeddedDatabase db = new EmbeddedDatabase(builder.start(), directory.toAbsolutePath());
+      db.createStatementStatistics();
       db.writeConnectionFile();
       log.info(
           "msg=\"embedded PostgreSQL started\" data_dir={} url={} duration_ms={}",
@@ -170,6 +171,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   public Path directory() {
     return directory;
+  }
+
+  /** The library is preloaded; the extension makes its view queryable for the exporter. */
+  private void createStatementStatistics() {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    } catch (java.sql.SQLException e) {
+      log.warn("msg=\"pg_stat_statements not available in the embedded PostgreSQL\" error=\"{}\"", e.getMessage());
+    }
   }
 
   private void writeConnectionFile() throws IOException {

@@ -51,6 +51,10 @@ class EmbeddedDatabaseTest {
         assertTrue(pss.next());
         assertEquals("fsync=on,shared_preload_libraries=pg_stat_statements,synchronous_commit=on", pss.getString(1));
       }
+      try (ResultSet ext = s.executeQuery("SELECT count(*) FROM pg_stat_statements")) {
+        assertTrue(ext.next());
+        assertTrue(ext.getLong(1) > 0);
+      }
     }
   }
 }

@@ -93,7 +93,7 @@ class ExporterEndToEndIT {
 
       db = EmbeddedDatabase.start(dataDir);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
-        s.execute("CREATE EXTENSION pg_stat_statements");
+        s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         s.execute("CREATE TABLE e2e_items (id int PRIMARY KEY)");
         s.execute("INSERT INTO e2e_items SELECT generate_series(1, 25)");
       }

@@ -36,7 +36,7 @@ class PostgresCollectorTest {
   static void start() throws SQLException {
     db = EmbeddedDatabase.start(dir);
     try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
-      s.execute("CREATE EXTENSION pg_stat_statements");
+      s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       s.execute("CREATE DATABASE activity_test");
       s.execute("CREATE DATABASE no_extension");
       s.execute("CREATE DATABASE tenant_a");
