@@ -76,7 +76,9 @@ public final class IngestBenchmark {
 
   private void runOnce() throws Exception {
     Path dir = Files.createTempDirectory("promledger-bench");
-    long base = Instant.now().minus(Duration.ofMinutes(30)).toEpochMilli() / 1000 * 1000;
+    // Rounds 1 ms apart from now: when sent, the samples are seconds old, as Prometheus's are,
+    // and above the rollup watermark (a backfill below it would also mark buckets dirty).
+    long base = Instant.now().toEpochMilli();
     System.out.printf(Locale.ROOT, "building %d requests (%d series x 8 labels, %d samples each)...%n",
         (long) rounds * series / perRequest, series, perRequest);
     List<byte[]> payloads = buildPayloads(base);
@@ -142,7 +144,7 @@ public final class IngestBenchmark {
     }
     List<byte[]> out = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
-      long ts = base + r * 1000L;
+      long ts = base + r;
       for (int from = 0; from < series; from += perRequest) {
         WriteRequest.Builder req = WriteRequest.newBuilder();
         for (int s = from; s < Math.min(series, from + perRequest); s++) {
@@ -246,7 +248,7 @@ public final class IngestBenchmark {
               int s = (int) (row % series);
               buf.startRow(3);
               buf.int8(s + 1);
-              buf.timestampMillis(base + round * 1000L);
+              buf.timestampMillis(base + round);
               buf.float8(round + s * 0.5);
             }
             buf.finish();

@@ -285,11 +285,14 @@ public final class GroupCommitWriter implements AutoCloseable {
               "INSERT INTO samples (series_id, ts, value) "
                   + "SELECT DISTINCT ON (ts, series_id) series_id, ts, value FROM ingest_staging "
                   + "ORDER BY ts, series_id, seq ON CONFLICT DO NOTHING");
+      // One index probe per staged row, pruned to its partition at run time: a join could be
+      // planned as a hash join over every partition of samples.
       try (ResultSet rs =
           st.executeQuery(
               "SELECT count(*) FILTER (WHERE float8send(s.value) = float8send(t.value)), "
                   + "count(*) FILTER (WHERE float8send(s.value) <> float8send(t.value)) "
-                  + "FROM ingest_staging s JOIN samples t ON t.ts = s.ts AND t.series_id = s.series_id")) {
+                  + "FROM ingest_staging s CROSS JOIN LATERAL "
+                  + "(SELECT value FROM samples x WHERE x.ts = s.ts AND x.series_id = s.series_id) t")) {
         rs.next();
         equal = rs.getLong(1);
         different = rs.getLong(2);
@@ -458,7 +461,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       return;
     }
     long wm = watermark.toEpochMilli();
-    Set<String> seen = new HashSet<>();
+    Set<DirtyBucket> seen = new HashSet<>();
     List<Integer> resolutions = new ArrayList<>();
     List<String> buckets = new ArrayList<>();
     List<Long> ids = new ArrayList<>();
@@ -473,7 +476,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         for (int level : levels) {
           long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
-          if (seen.add(level + "/" + start + "/" + s.seriesId())) {
+          if (seen.add(new DirtyBucket(level, start, s.seriesId()))) {
             resolutions.add(level);
             buckets.add(Instant.ofEpochMilli(start).toString());
             ids.add(s.seriesId());
@@ -529,6 +532,8 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
     }
   }
+
+  private record DirtyBucket(int resolution, long startMs, long seriesId) {}
 
   /** One series of one pending request. */
   private record Slice(PendingWrite write, int index) {
