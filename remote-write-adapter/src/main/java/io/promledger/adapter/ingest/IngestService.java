@@ -36,6 +36,8 @@ public final class IngestService {
   private final AdapterMetrics metrics;
   private final IngestLimits limits;
   private final Duration commitTimeout;
+  private final com.google.protobuf.ByteString clusterLabel;
+  private final com.google.protobuf.ByteString replicaLabel;
 
   public IngestService(
       RequestDecoder decoder,
@@ -54,6 +56,8 @@ public final class IngestService {
     this.metrics = metrics;
     this.limits = limits;
     this.commitTimeout = commitTimeout;
+    this.clusterLabel = com.google.protobuf.ByteString.copyFromUtf8(ha.clusterLabel());
+    this.replicaLabel = com.google.protobuf.ByteString.copyFromUtf8(ha.replicaLabel());
   }
 
   public WriteResponse write(Protocol protocol, String tenant, byte[] body, int length) {
@@ -100,14 +104,15 @@ public final class IngestService {
     if (!storable.isEmpty()) {
       long[] ids = resolve(tenant, storable, rejections);
       List<DecodedSeries> known = new ArrayList<>(storable.size());
-      List<Long> knownIds = new ArrayList<>(storable.size());
+      long[] knownIds = new long[storable.size()];
       for (int i = 0; i < storable.size(); i++) {
         if (ids[i] != 0) {
+          knownIds[known.size()] = ids[i];
           known.add(storable.get(i));
-          knownIds.add(ids[i]);
         }
       }
-      PendingWrite pending = new PendingWrite(tenant, known, knownIds.stream().mapToLong(Long::longValue).toArray());
+      PendingWrite pending =
+          new PendingWrite(tenant, known, known.size() == knownIds.length ? knownIds : java.util.Arrays.copyOf(knownIds, known.size()));
       writer.submit(pending);
       PendingWrite.WriteResult result = await(pending);
       rejections.addAll(result.refused());
@@ -146,21 +151,46 @@ public final class IngestService {
     }
   }
 
-  /** Series ids in order; 0 for series PostgreSQL refused to create (recorded in rejections). */
+  /**
+   * Series ids in order; 0 for series refused (recorded in rejections): text that is not valid
+   * UTF-8, checked only for series not in the cache, or a label set PostgreSQL refused.
+   */
   private long[] resolve(String tenant, List<DecodedSeries> storable, Rejections rejections) throws SQLException {
     List<LabelSet> sets = new ArrayList<>(storable.size());
     for (DecodedSeries s : storable) {
       sets.add(s.labels());
     }
+    long[] ids = registry.cached(tenant, sets);
+    List<Integer> unknown = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] != 0) {
+        continue;
+      }
+      try {
+        sets.get(i).checkText();
+        unknown.add(i);
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), storable.get(i).acceptedSamples(), e.getMessage());
+      }
+    }
+    if (unknown.isEmpty()) {
+      return ids;
+    }
+    List<LabelSet> toResolve = new ArrayList<>(unknown.size());
+    for (int i : unknown) {
+      toResolve.add(sets.get(i));
+    }
     try {
-      return registry.resolve(tenant, sets);
+      long[] resolved = registry.resolve(tenant, toResolve);
+      for (int k = 0; k < resolved.length; k++) {
+        ids[unknown.get(k)] = resolved[k];
+      }
     } catch (SQLException e) {
       if (SqlErrors.isTransient(e)) {
         throw e;
       }
       metrics.databaseErrors.labelValues("data").inc();
-      long[] ids = new long[sets.size()];
-      for (int i = 0; i < sets.size(); i++) {
+      for (int i : unknown) {
         try {
           ids[i] = registry.resolve(tenant, List.of(sets.get(i)))[0];
         } catch (SQLException one) {
@@ -173,8 +203,8 @@ public final class IngestService {
               "PostgreSQL refused series " + sets.get(i) + ": " + SqlErrors.brief(one));
         }
       }
-      return ids;
     }
+    return ids;
   }
 
   /**
@@ -188,8 +218,8 @@ public final class IngestService {
     List<DecodedSeries> out = new ArrayList<>(series.size());
     Map<String, Boolean> decisions = new HashMap<>();
     for (DecodedSeries s : series) {
-      String cluster = s.labels().get(ha.clusterLabel());
-      String replica = s.labels().get(ha.replicaLabel());
+      String cluster = s.labels().get(clusterLabel);
+      String replica = cluster == null ? null : s.labels().get(replicaLabel);
       if (cluster == null || replica == null) {
         out.add(s);
         continue;

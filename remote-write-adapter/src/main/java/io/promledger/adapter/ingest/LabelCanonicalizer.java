@@ -8,7 +8,8 @@ import java.util.Arrays;
  * Turns the labels of one series, as sent, into a {@link LabelSet} or a rejection. Follows
  * Prometheus: labels with empty values are dropped (so {@code m{a=""}} is {@code m}), unsorted
  * input is sorted. Refused: empty names, duplicate names, a missing metric name, invalid UTF-8 or
- * NUL bytes, and anything over the configured limits.
+ * NUL bytes (checked by {@link LabelSet#checkText} for series not in the cache), and anything
+ * over the configured limits.
  */
 public final class LabelCanonicalizer {
   private final IngestLimits limits;
@@ -69,8 +70,6 @@ public final class LabelCanonicalizer {
             "value of label " + printable(name) + " has " + value.size() + " bytes, over the limit of "
                 + limits.maxLabelValueBytes());
       }
-      checkText(name);
-      checkText(value);
       order[kept++] = i;
     }
     if (kept > limits.maxLabels()) {
@@ -107,18 +106,6 @@ public final class LabelCanonicalizer {
           RejectReason.MISSING_METRIC_NAME, "series has no metric name (label __name__ missing or empty)");
     }
     return new LabelSet(names, values);
-  }
-
-  private static void checkText(ByteString s) {
-    if (!s.isValidUtf8()) {
-      throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value is not valid UTF-8");
-    }
-    for (int i = 0; i < s.size(); i++) {
-      if (s.byteAt(i) == 0) {
-        // PostgreSQL text and jsonb cannot hold NUL.
-        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value contains a NUL byte");
-      }
-    }
   }
 
   private static String printable(ByteString name) {

@@ -26,6 +26,8 @@ public final class LabelSet {
             }
           });
 
+  private static final ThreadLocal<byte[]> CANONICAL = ThreadLocal.withInitial(() -> new byte[1024]);
+
   private final ByteString[] names;
   private final ByteString[] values;
   private final byte[] hash;
@@ -51,13 +53,50 @@ public final class LabelSet {
 
   /** The value of label {@code name}, or null. */
   public String get(String name) {
-    ByteString key = ByteString.copyFromUtf8(name);
-    for (int i = 0; i < names.length; i++) {
-      if (names[i].equals(key)) {
-        return values[i].toStringUtf8();
+    return get(ByteString.copyFromUtf8(name));
+  }
+
+  /** The value of label {@code name}, or null; for names looked up on every series. */
+  public String get(ByteString name) {
+    // names are sorted by unsigned bytes
+    int lo = 0;
+    int hi = names.length - 1;
+    var cmp = ByteString.unsignedLexicographicalComparator();
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = cmp.compare(names[mid], name);
+      if (c < 0) {
+        lo = mid + 1;
+      } else if (c > 0) {
+        hi = mid - 1;
+      } else {
+        return values[mid].toStringUtf8();
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses names or values that are not valid UTF-8 or contain NUL (PostgreSQL text and jsonb
+   * cannot hold it). Needed only for label sets not seen before: a known hash means the same
+   * bytes as a set that passed this check when its series was created.
+   */
+  public void checkText() {
+    for (int i = 0; i < names.length; i++) {
+      checkText(names[i]);
+      checkText(values[i]);
+    }
+  }
+
+  private static void checkText(ByteString s) {
+    if (!s.isValidUtf8()) {
+      throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value is not valid UTF-8");
+    }
+    for (int i = 0; i < s.size(); i++) {
+      if (s.byteAt(i) == 0) {
+        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value contains a NUL byte");
+      }
+    }
   }
 
   public String metricName() {
@@ -121,21 +160,30 @@ public final class LabelSet {
    * are separated unambiguously.
    */
   private static byte[] hash128(ByteString[] names, ByteString[] values) {
+    // One digest update over a reused buffer: per-part updates through ByteBuffers cost more
+    // than the hashing itself.
+    int len = 0;
+    for (int i = 0; i < names.length; i++) {
+      len += names[i].size() + values[i].size() + 2;
+    }
+    byte[] buf = CANONICAL.get();
+    if (buf.length < len) {
+      buf = new byte[Math.max(len, buf.length * 2)];
+      CANONICAL.set(buf);
+    }
+    int pos = 0;
+    for (int i = 0; i < names.length; i++) {
+      names[i].copyTo(buf, pos);
+      pos += names[i].size();
+      buf[pos++] = (byte) 0xff;
+      values[i].copyTo(buf, pos);
+      pos += values[i].size();
+      buf[pos++] = (byte) 0xff;
+    }
     MessageDigest md = SHA256.get();
     md.reset();
-    for (int i = 0; i < names.length; i++) {
-      update(md, names[i]);
-      md.update((byte) 0xff);
-      update(md, values[i]);
-      md.update((byte) 0xff);
-    }
+    md.update(buf, 0, pos);
     return Arrays.copyOf(md.digest(), 16);
-  }
-
-  private static void update(MessageDigest md, ByteString s) {
-    for (java.nio.ByteBuffer b : s.asReadOnlyByteBufferList()) {
-      md.update(b);
-    }
   }
 
   @Override

@@ -52,12 +52,14 @@ public final class RequestDecoder {
     long received = 0;
     long histograms = 0;
     long exemplars = 0;
-    for (Types.TimeSeries ts : req.getTimeseriesList()) {
+    for (int t = 0, count = req.getTimeseriesCount(); t < count; t++) {
+      Types.TimeSeries ts = req.getTimeseries(t);
       received += ts.getSamplesCount();
       histograms += ts.getHistogramsCount();
       exemplars += ts.getExemplarsCount();
       labels.reset();
-      for (Types.Label l : ts.getLabelsList()) {
+      for (int i = 0, n = ts.getLabelsCount(); i < n; i++) {
+        Types.Label l = ts.getLabels(i);
         labels.add(l.getName(), l.getValue());
       }
       LabelSet set;
@@ -78,7 +80,7 @@ public final class RequestDecoder {
         times[i] = s.getTimestamp();
         values[i] = s.getValue();
       }
-      List<ExemplarRecord> ex = new ArrayList<>(ts.getExemplarsCount());
+      List<ExemplarRecord> ex = ts.getExemplarsCount() == 0 ? List.of() : new ArrayList<>(ts.getExemplarsCount());
       for (Types.Exemplar e : ts.getExemplarsList()) {
         ByteString[] names = new ByteString[e.getLabelsCount()];
         ByteString[] vals = new ByteString[e.getLabelsCount()];

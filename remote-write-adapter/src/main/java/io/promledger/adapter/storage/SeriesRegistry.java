@@ -38,6 +38,16 @@ public final class SeriesRegistry {
     this.metrics = metrics;
   }
 
+  /** Ids of the series in the cache, 0 for the others. */
+  public long[] cached(String tenant, List<LabelSet> sets) {
+    long[] ids = new long[sets.size()];
+    for (int i = 0; i < sets.size(); i++) {
+      Long id = cache.get(SeriesCache.Key.of(tenant, sets.get(i).hash()));
+      ids[i] = id == null ? 0 : id;
+    }
+    return ids;
+  }
+
   /** Ids for {@code sets}, in the same order; creates the series that do not exist yet. */
   public long[] resolve(String tenant, List<LabelSet> sets) throws SQLException {
     long[] ids = new long[sets.size()];

@@ -59,8 +59,8 @@ class LabelCanonicalizerTest {
     assertEquals(RejectReason.MISSING_METRIC_NAME, reasonOf(() -> build("job", "x")));
     assertEquals(RejectReason.MISSING_METRIC_NAME, reasonOf(() -> build("__name__", "", "job", "x")));
     assertEquals(RejectReason.EMPTY_LABEL_NAME, reasonOf(() -> build("__name__", "m", "", "x")));
-    assertEquals(RejectReason.INVALID_UTF8, reasonOf(() -> build("__name__", "m", "job", new byte[] {(byte) 0xc3, 0x28})));
-    assertEquals(RejectReason.INVALID_UTF8, reasonOf(() -> build("__name__", "m", "job", "a\u0000b")));
+    assertEquals(RejectReason.INVALID_UTF8, reasonOf(() -> build("__name__", "m", "job", new byte[] {(byte) 0xc3, 0x28}).checkText()));
+    assertEquals(RejectReason.INVALID_UTF8, reasonOf(() -> build("__name__", "m", "job", "a\u0000b").checkText()));
     assertEquals(RejectReason.TOO_MANY_LABELS, reasonOf(() -> build("__name__", "m", "a", "1", "b", "2", "c", "3", "d", "4")));
     assertEquals(RejectReason.LABEL_NAME_TOO_LONG, reasonOf(() -> build("__name__", "m", "abcdefghijkl", "1")));
     assertEquals(RejectReason.LABEL_VALUE_TOO_LONG, reasonOf(() -> build("__name__", "m", "a", "x".repeat(17))));

@@ -94,8 +94,14 @@ class WriteEndpointTest {
             v1Series("__name__", "partial_test", "big", "x".repeat(3000)).addSamples(sample(now, 4)),
             v1Series("__name__", "partial_test", "future", "1").addSamples(sample(now + 11 * 60_000, 5)),
             v1Series("__name__", "partial_test", "micros", "1").addSamples(sample(now * 1000, 6)),
-            v1Series("__name__", "partial_test", "seconds", "1").addSamples(sample(now / 1000, 7))));
+            v1Series("__name__", "partial_test", "seconds", "1").addSamples(sample(now / 1000, 7)),
+            v1Series("__name__", "partial_test", "nul", "a\u0000b").addSamples(sample(now, 8)),
+            Types.TimeSeries.newBuilder()
+                .addLabels(Types.Label.newBuilder().setName(io.promledger.adapter.support.Payloads.utf8("__name__")).setValue(io.promledger.adapter.support.Payloads.utf8("partial_test")))
+                .addLabels(Types.Label.newBuilder().setName(io.promledger.adapter.support.Payloads.utf8("bad")).setValue(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 0xc3, 0x28})))
+                .addSamples(sample(now, 9))));
     assertEquals(400, r.statusCode());
+    assertTrue(r.body().contains("invalid_utf8=2 samples/2 series"), r.body());
     assertEquals("1", r.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
     assertTrue(r.body().contains("duplicate_label=1 samples/1 series"), r.body());
     assertTrue(r.body().contains("missing_metric_name=1 samples/1 series"), r.body());
