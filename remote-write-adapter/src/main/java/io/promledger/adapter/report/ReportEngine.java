@@ -197,7 +197,7 @@ public final class ReportEngine {
         while (j + 1 < subLevels.length && subLevels[j + 1] == subLevels[i]) {
           j++;
         }
-        RollupStore.rows(c, subLevels[i], ids, sub[i], sub[j + 1])
+        RollupStore.rows(c, subLevels[i], ids, sub[i], sub[j + 1], meter.aggregation().kind() == Aggregation.Kind.QUANTILE)
             .forEach((id, list) -> out.computeIfAbsent(id, k -> new ArrayList<>()).addAll(list));
         i = j + 1;
       }
