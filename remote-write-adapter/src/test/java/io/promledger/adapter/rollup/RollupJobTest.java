@@ -289,4 +289,31 @@ class RollupJobTest {
     StepUsage one = usage(Resolution.FIVE_MINUTES, s, T0, T0.plusSeconds(300))[0];
     assertEquals(firstBucket.get(284), one.quantile(0.95));
   }
+
+  @Test
+  void usageAggregatesViewGivesAvgMaxAndP95PerFiveMinutes() throws Exception {
+    long a = db.series("default", "cpu_usage", "pod", "a");
+    long b = db.series("default", "cpu_usage", "pod", "b");
+    db.batch()
+        .sample(a, T0.plusSeconds(10), 1).sample(a, T0.plusSeconds(20), 2).sample(a, T0.plusSeconds(30), 3)
+        .sample(b, T0.plusSeconds(40), 10)
+        .sample(a, T0.plusSeconds(310), 5).sample(a, T0.plusSeconds(320), 7).sample(a, T0.plusSeconds(330), 6)
+        .commit();
+    job.runOnce(T0.plus(Duration.ofDays(1)).plusSeconds(1));
+    try (Connection c = db.connection();
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(
+            "SELECT bucket, avg_usage, max_usage, p95_usage FROM usage_aggregates WHERE resource_type = 'cpu_usage' ORDER BY bucket")) {
+      assertTrue(rs.next());
+      assertEquals(4.0, rs.getDouble(2)); // (1 + 2 + 3 + 10) / 4
+      assertEquals(10.0, rs.getDouble(3));
+      // two series: from the merged sketch, within 1% of the nearest-rank 10
+      assertTrue(Math.abs(rs.getDouble(4) - 10) <= 0.1, "p95 " + rs.getDouble(4));
+      assertTrue(rs.next());
+      assertEquals(6.0, rs.getDouble(2));
+      assertEquals(7.0, rs.getDouble(3));
+      assertEquals(7.0, rs.getDouble(4)); // one series: exact, the 3rd of 3
+      assertTrue(!rs.next());
+    }
+  }
 }
