@@ -106,4 +106,22 @@ class WriteEndpointRollupTest {
     assertEquals("54", value("avg:workers"));
     assertEquals("72", value("max:workers"));
   }
+
+  static io.promledger.proto.v2.Types.Sample started(int seconds, double value, int startSeconds) {
+    return io.promledger.proto.v2.Types.Sample.newBuilder()
+        .setTimestamp(ms(seconds)).setValue(value).setStartTimestamp(ms(startSeconds)).build();
+  }
+
+  @Test
+  void remoteWrite2StartTimestampsMarkResets() throws Exception {
+    io.promledger.adapter.support.Payloads.V2 v2 = new io.promledger.adapter.support.Payloads.V2();
+    v2.add(v2.series("__name__", "tasks_total", "job", "worker")
+        .addSamples(started(60, 10, 0)).addSamples(started(120, 20, 0))
+        // restarted at 150 s and already past its old value: only the start timestamp shows the reset
+        .addSamples(started(180, 25, 150)).addSamples(started(240, 27, 150)));
+    assertEquals(204, adapter.write(v2.build()).statusCode());
+    rollUp();
+    // 20 - 10, then 25 since the restart, then 2
+    assertEquals("37", value("increase:tasks_total"));
+  }
 }
