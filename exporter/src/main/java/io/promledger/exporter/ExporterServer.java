@@ -1,6 +1,7 @@
 package io.promledger.exporter;
 
 import io.javalin.Javalin;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.exporter.collector.Source;
 import io.promledger.exporter.collector.SourcesCollector;
 import io.promledger.http.instrumentation.HttpInstrumentation;
@@ -27,7 +28,8 @@ final class ExporterServer implements AutoCloseable {
       config.showJavalinBanner = false;
       config.registerPlugin(new HttpInstrumentation(registry));
       config.router.mount(r -> {
-        r.get("/metrics", new MetricsHandler(registry));
+        MetricsHandler metrics = new MetricsHandler(registry);
+        r.get("/metrics", ctx -> ScrapeTimeout.within(ctx.header(ScrapeTimeout.HEADER), () -> metrics.handle(ctx)));
         r.get("/-/healthy", ctx -> ctx.result("Healthy\n"));
         r.get("/-/ready", ctx -> ctx.result("Ready\n"));
         r.get("/", ctx -> ctx.html(
@@ -35,7 +37,20 @@ final class ExporterServer implements AutoCloseable {
                 + "<p><a href=\"/metrics\">Metrics</a></p></body></html>"));
       });
     });
-    app.start(address.host(), address.port());
+    // A failed start is reported below in one line; Javalin would log it first with a stack trace.
+    var javalinLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.javalin.Javalin");
+    var level = javalinLog.getLevel();
+    javalinLog.setLevel(ch.qos.logback.classic.Level.OFF);
+    try {
+      app.start(address.host(), address.port());
+    } catch (RuntimeException e) {
+      sources.forEach(Source::close);
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new ConfigException("cannot listen on " + address.host() + ":" + address.port() + ": " + cause.getMessage()
+          + " (is another exporter running? choose another --web.listen-address)");
+    } finally {
+      javalinLog.setLevel(level);
+    }
     return new ExporterServer(app, sources);
   }
 

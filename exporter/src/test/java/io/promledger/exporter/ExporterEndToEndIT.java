@@ -93,7 +93,7 @@ class ExporterEndToEndIT {
 
       db = EmbeddedDatabase.start(dataDir);
       try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
-        s.execute("CREATE EXTENSION pg_stat_statements");
+        s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         s.execute("CREATE TABLE e2e_items (id int PRIMARY KEY)");
         s.execute("INSERT INTO e2e_items SELECT generate_series(1, 25)");
       }
@@ -126,6 +126,8 @@ class ExporterEndToEndIT {
       assertEquals(42.5, awaitValue(api, "aws_rds_cpuutilization_average{dbinstance_identifier=\"ledger-1\"}", 42.5));
       assertEquals(1, awaitValue(api, "promledger_exporter_collector_up{collector=\"cloudwatch\"}", 1));
       assertEquals(1, awaitValue(api, "count(http_server_requests_total{route=\"/metrics\",status=\"200\"} > 0)", 1));
+      // Everything the exporter writes, JVM and HTTP metrics included, passes promtool.
+      Promtool.checkMetrics(get(base + "/metrics").body());
     } finally {
       stop(prometheus);
       stop(exporter);

@@ -97,6 +97,39 @@ class PipelineScriptTest {
   }
 
   @Test
+  void aPartThatExitsWhileStartingIsReportedWithItsLogAndNothingIsLeftRunning() throws Exception {
+    Map<String, String> env = new HashMap<>(fakeParts());
+    env.put("PROMLEDGER_ADAPTER_CMD", "bash " + writeScript("broken-adapter", "echo 'port already taken'; exit 3"));
+    try (RunningPipeline p = RunningPipeline.start(env, temp.resolve("broken.out"), withPorts("--data-dir=" + temp.resolve("data")))) {
+      assertEquals(1, p.awaitExit(SHORT), p.output());
+      assertTrue(p.output().contains("promledger-pipeline: adapter exited with code 3 while starting; the end of "), p.output());
+      assertTrue(p.output().contains("    port already taken\n"), p.output());
+      assertTrue(p.output().endsWith("promledger-pipeline: error: adapter could not be started (see above)\n"), p.output());
+      // The adapter's log was being shown by a tail started before the adapter.
+      assertEquals(List.of(), processesMentioning(temp.resolve("data")));
+    }
+  }
+
+  @Test
+  void aPartThatNeverBecomesReadyIsStoppedAfterTheReadyTimeout() throws Exception {
+    Map<String, String> env = new HashMap<>(fakeParts());
+    env.put("PROMLEDGER_EXPORTER_CMD", "bash " + writeScript("silent-exporter", "exec sleep 300"));
+    String[] args = withPorts("--data-dir=" + temp.resolve("data"), "--ready-timeout=3");
+    try (RunningPipeline p = RunningPipeline.start(env, temp.resolve("silent.out"), args)) {
+      p.awaitOutput("promledger-pipeline: adapter is ready", SHORT);
+      List<ProcessHandle> started = p.descendants();
+      assertEquals(1, p.awaitExit(SHORT), p.output());
+      assertTrue(
+          p.output().contains("promledger-pipeline: error: exporter did not become ready on http://127.0.0.1:"
+              + flagValue(args, "--exporter-port") + "/-/ready within 3s"),
+          p.output());
+      int exporterStopped = p.output().indexOf("promledger-pipeline: stopped exporter\n");
+      assertTrue(exporterStopped >= 0 && exporterStopped < p.output().indexOf("promledger-pipeline: stopped adapter\n"), p.output());
+      assertExited(started);
+    }
+  }
+
+  @Test
   void ctrlCStopsEveryPartInReverseOrderAndASecondStartFindsTheData() throws Exception {
     Path data = temp.resolve("data");
     String[] args = withPorts("--data-dir=" + data);
@@ -143,16 +176,21 @@ class PipelineScriptTest {
     assertEquals(130, second.awaitExit(Duration.ofSeconds(150)), second.output());
     assertStoppedInReverseOrder(second.output(), secondParts);
     assertTrue(Files.notExists(data.resolve("pipeline.pid")));
+    assertEquals(List.of(), processesMentioning(data));
   }
 
   private static void assertStoppedInReverseOrder(String output, List<ProcessHandle> parts) {
     int last = -1;
-    for (String part : List.of("Prometheus", "node_exporter", "exporter", "adapter", "adapter log")) {
+    for (String part : List.of("Prometheus", "node_exporter", "exporter", "adapter")) {
       int at = output.indexOf("promledger-pipeline: stopped " + part + "\n");
       assertTrue(at > last, part + " was not stopped after the parts started later:\n" + output);
       last = at;
     }
     assertTrue(output.contains("everything stopped; the data in"), output);
+    assertExited(parts);
+  }
+
+  private static void assertExited(List<ProcessHandle> parts) {
     for (ProcessHandle p : parts) {
       try {
         p.onExit().get(5, TimeUnit.SECONDS);
@@ -160,6 +198,12 @@ class PipelineScriptTest {
         fail("still running after the pipeline stopped: " + p.info());
       }
     }
+  }
+
+  private Path writeScript(String name, String body) throws IOException {
+    Path script = temp.resolve(name + ".sh");
+    Files.writeString(script, body + "\n");
+    return script;
   }
 
   private Commands.Result script(Map<String, String> env, String... args) {
@@ -202,6 +246,14 @@ class PipelineScriptTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** Every process on the machine whose command line names {@code dir}, orphans included. */
+  private static List<String> processesMentioning(Path dir) {
+    return ProcessHandle.allProcesses()
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+        .filter(line -> line.contains(dir.toString()))
+        .toList();
   }
 
   private static String commandName(ProcessHandle p) {
@@ -264,9 +316,14 @@ class PipelineScriptTest {
       }
     }
 
-    /** The processes the script started, without the short-lived ones of its own polling. */
+    /**
+     * The processes the script started, without the short-lived ones of its own polling (a
+     * {@code sleep} may also exit between being listed and being asked for its command).
+     */
     List<ProcessHandle> descendants() {
-      return process.descendants().filter(p -> !commandName(p).equals("sleep")).toList();
+      return process.descendants()
+          .filter(p -> p.info().command().isPresent() && !commandName(p).equals("sleep"))
+          .toList();
     }
 
     void interrupt() {

@@ -45,8 +45,9 @@ class PrometheusConfigTest {
     JsonNode rw = onlyRemoteWrite(CONFIG);
     assertEquals("http://127.0.0.1:9201/api/v1/write", rw.path("url").asText());
     JsonNode queue = rw.path("queue_config");
-    // The adapter signals overload with 503; a 429 from anything else must show as failed samples.
-    assertEquals("false", queue.path("retry_on_http_429").asText());
+    // The adapter signals overload with 503; a 429 can only come from a proxy in front of it, and
+    // is retried rather than dropped.
+    assertEquals("true", queue.path("retry_on_http_429").asText());
     // A sample age limit would make Prometheus discard samples older than it after an outage.
     assertFalse(queue.has("sample_age_limit"));
     assertTrue(queue.path("capacity").asInt() >= queue.path("max_samples_per_send").asInt(), queue.toString());

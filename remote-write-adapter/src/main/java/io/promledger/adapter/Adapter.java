@@ -17,6 +17,7 @@ import io.promledger.adapter.ingest.WriteResponse;
 import io.promledger.adapter.jobs.BackgroundJobs;
 import io.promledger.adapter.jobs.JobOptions;
 import io.promledger.adapter.metrics.AdapterMetrics;
+import io.promledger.adapter.report.ReportHttpHandler;
 import io.promledger.adapter.storage.Database;
 import io.promledger.adapter.storage.GroupCommitWriter;
 import io.promledger.adapter.storage.MetadataStore;
@@ -93,7 +94,7 @@ public final class Adapter implements AutoCloseable {
             new SeriesRegistry(database.dataSource(), new SeriesCache(s.ingest().seriesCacheSize), metrics),
             new MetadataStore(database.dataSource()),
             writer,
-            HaTracker.disabled(),
+            HaTracker.create(database.dataSource(), s.ha()),
             metrics,
             limits,
             s.ingest().commitTimeout);
@@ -122,6 +123,7 @@ public final class Adapter implements AutoCloseable {
           write.handle(ctx);
         });
     http.get("/metrics", new MetricsHandler(registry));
+    http.get("/api/v1/reports/usage", new ReportHttpHandler(database, s.jobs()));
     http.get("/-/healthy", ctx -> ctx.result("promledger remote-write adapter is healthy.\n"));
     http.get(
         "/-/ready",

@@ -77,30 +77,36 @@ public final class LabelCanonicalizer {
       throw new SeriesRejectedException(
           RejectReason.TOO_MANY_LABELS, "series has " + kept + " labels, over the limit of " + limits.maxLabels());
     }
-    Integer[] sorted = new Integer[kept];
-    for (int i = 0; i < kept; i++) {
-      sorted[i] = order[i];
+    // Insertion sort: label sets are small and usually arrive sorted already. ByteString's
+    // unsigned lexicographic comparator is exactly UTF-8 byte order.
+    var cmp = ByteString.unsignedLexicographicalComparator();
+    for (int i = 1; i < kept; i++) {
+      int x = order[i];
+      int j = i - 1;
+      while (j >= 0 && cmp.compare(rawNames[order[j]], rawNames[x]) > 0) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = x;
     }
-    // ByteString's unsigned lexicographic comparator is exactly UTF-8 byte order.
-    Arrays.sort(sorted, (a, b) -> ByteString.unsignedLexicographicalComparator().compare(rawNames[a], rawNames[b]));
-    String[] names = new String[kept];
-    String[] values = new String[kept];
+    ByteString[] names = new ByteString[kept];
+    ByteString[] values = new ByteString[kept];
     boolean hasName = false;
     for (int i = 0; i < kept; i++) {
-      ByteString name = rawNames[sorted[i]];
-      if (i > 0 && name.equals(rawNames[sorted[i - 1]])) {
+      ByteString name = rawNames[order[i]];
+      if (i > 0 && name.equals(names[i - 1])) {
         throw new SeriesRejectedException(
             RejectReason.DUPLICATE_LABEL, "label " + printable(name) + " appears more than once");
       }
-      names[i] = name.toStringUtf8();
-      values[i] = rawValues[sorted[i]].toStringUtf8();
-      hasName |= names[i].equals(LabelSet.METRIC_NAME);
+      names[i] = name;
+      values[i] = rawValues[order[i]];
+      hasName |= name.equals(LabelSet.METRIC_NAME_BYTES);
     }
     if (!hasName) {
       throw new SeriesRejectedException(
           RejectReason.MISSING_METRIC_NAME, "series has no metric name (label __name__ missing or empty)");
     }
-    return new LabelSet(names, values, LabelSet.canonicalBytes(names, values));
+    return new LabelSet(names, values);
   }
 
   private static void checkText(ByteString s) {

@@ -1,7 +1,7 @@
 package io.promledger.adapter.ingest;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import io.promledger.proto.v1.Remote;
 import io.promledger.proto.v1.Types;
 import io.promledger.proto.v2.Types.Request;
@@ -31,10 +31,14 @@ public final class RequestDecoder {
 
   public DecodedRequest decode(Protocol protocol, byte[] message) {
     try {
+      // Aliasing: bytes fields become views of the decoded body instead of copies.
+      CodedInputStream in = CodedInputStream.newInstance(message);
+      in.enableAliasing(true);
+      in.setSizeLimit(Integer.MAX_VALUE);
       return protocol == Protocol.V1
-          ? decodeV1(Remote.WriteRequest.parseFrom(message))
-          : decodeV2(Request.parseFrom(message));
-    } catch (InvalidProtocolBufferException e) {
+          ? decodeV1(Remote.WriteRequest.parseFrom(in))
+          : decodeV2(Request.parseFrom(in));
+    } catch (java.io.IOException e) {
       throw new BadRequestException(
           RejectReason.INVALID_PROTOBUF, "body is not a valid " + protocol.label() + " remote-write message: " + e.getMessage());
     }

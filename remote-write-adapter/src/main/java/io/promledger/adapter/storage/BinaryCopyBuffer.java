@@ -7,7 +7,7 @@ import org.postgresql.copy.CopyIn;
  * Encodes rows in PostgreSQL's binary COPY format and streams them to a {@link CopyIn} in
  * chunks, so a large batch never needs one buffer of its full size.
  */
-final class BinaryCopyBuffer {
+public final class BinaryCopyBuffer {
   private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
   /** Milliseconds from the Unix epoch to PostgreSQL's epoch, 2000-01-01 UTC. */
   private static final long PG_EPOCH_MS = 946_684_800_000L;
@@ -17,42 +17,42 @@ final class BinaryCopyBuffer {
   private final byte[] buf = new byte[CHUNK + 64];
   private int pos;
 
-  BinaryCopyBuffer(CopyIn copy) {
+  public BinaryCopyBuffer(CopyIn copy) {
     this.copy = copy;
     System.arraycopy(HEADER, 0, buf, 0, HEADER.length);
     pos = HEADER.length;
   }
 
-  void startRow(int fields) throws SQLException {
+  public void startRow(int fields) throws SQLException {
     if (pos >= CHUNK) {
       flush();
     }
     putShort(fields);
   }
 
-  void int8(long v) {
+  public void int8(long v) {
     putInt(8);
     putLong(v);
   }
 
-  void int4(int v) {
+  public void int4(int v) {
     putInt(4);
     putInt(v);
   }
 
-  void float8(double v) {
+  public void float8(double v) {
     putInt(8);
     putLong(Double.doubleToRawLongBits(v));
   }
 
   /** A timestamptz from Unix milliseconds. */
-  void timestampMillis(long ms) {
+  public void timestampMillis(long ms) {
     putInt(8);
     putLong((ms - PG_EPOCH_MS) * 1000L);
   }
 
   /** Writes the trailer and ends the COPY; returns the number of rows the server took. */
-  long finish() throws SQLException {
+  public long finish() throws SQLException {
     putShort(-1);
     flush();
     return copy.endCopy();

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -197,27 +196,46 @@ public final class GroupCommitWriter implements AutoCloseable {
     return slices;
   }
 
-  /** One transaction for all slices; returns the rows written. */
+  /**
+   * One transaction for all slices; returns the rows written. The first attempt COPYs straight
+   * into samples; a duplicate key aborts it and the retry goes through the deduplicating path, a
+   * missing partition is created and the attempt repeated. Rolling back the whole transaction
+   * costs less than a savepoint around every COPY (two round trips per commit).
+   */
   private long commit(List<Slice> slices) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        Instant watermark = readWatermark(c);
-        long rows = writeSamples(c, slices);
-        writeSeriesEnds(c, slices);
-        writeSeriesStarts(c, slices);
-        writeExemplars(c, slices);
-        markDirty(c, slices, watermark);
-        c.commit();
-        recordNewest(slices);
-        return rows;
-      } catch (SQLException | RuntimeException e) {
+    boolean deduplicate = false;
+    for (int attempt = 0; ; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
         try {
-          c.rollback();
-        } catch (SQLException ignored) {
-          // the connection is broken; the pool discards it
+          Instant watermark = readWatermark(c);
+          long rows =
+              !hasSamples(slices) ? 0 : deduplicate ? writeSamplesDeduplicated(c, slices) : copy(c, COPY_SAMPLES, slices, false);
+          writeSeriesEnds(c, slices);
+          writeSeriesStarts(c, slices);
+          writeExemplars(c, slices);
+          markDirty(c, slices, watermark);
+          c.commit();
+          recordNewest(slices);
+          return rows;
+        } catch (SQLException | RuntimeException e) {
+          try {
+            c.rollback();
+          } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+          }
+          if (e instanceof SQLException sql && attempt < 3) {
+            if (!deduplicate && SqlErrors.isUniqueViolation(sql)) {
+              deduplicate = true;
+              continue;
+            }
+            if (SqlErrors.isMissingPartition(sql)) {
+              createPartitionsFor(slices);
+              continue;
+            }
+          }
+          throw e;
         }
-        throw e;
       }
     }
   }
@@ -228,40 +246,24 @@ public final class GroupCommitWriter implements AutoCloseable {
    */
   private static Instant readWatermark(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT watermark FROM rollup_state WHERE id = 1 FOR SHARE")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT CASE WHEN watermark = '-infinity' THEN NULL ELSE watermark END FROM rollup_state WHERE id = 1 FOR SHARE")) {
       if (!rs.next()) {
         return Instant.MIN;
       }
       Timestamp t = rs.getTimestamp(1);
-      return t == null || t.getTime() == Long.MIN_VALUE ? Instant.MIN : t.toInstant();
+      return t == null ? Instant.MIN : t.toInstant();
     }
   }
 
-  private long writeSamples(Connection c, List<Slice> slices) throws SQLException {
-    int samples = 0;
+  private static boolean hasSamples(List<Slice> slices) {
     for (Slice s : slices) {
-      samples += s.series().sampleCount();
-    }
-    if (samples == 0) {
-      return 0;
-    }
-    for (int attempt = 0; ; attempt++) {
-      Savepoint sp = c.setSavepoint();
-      try {
-        long n = copy(c, COPY_SAMPLES, slices, false);
-        c.releaseSavepoint(sp);
-        return n;
-      } catch (SQLException e) {
-        c.rollback(sp);
-        if (SqlErrors.isMissingPartition(e) && attempt < 2) {
-          createPartitionsFor(slices);
-        } else if (SqlErrors.isUniqueViolation(e)) {
-          return writeSamplesDeduplicated(c, slices);
-        } else {
-          throw e;
-        }
+      if (s.series().sampleCount() > 0) {
+        return true;
       }
     }
+    return false;
   }
 
   /** The slow path: first value wins, exact and conflicting duplicates are counted. */
@@ -462,30 +464,19 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<Long> ids = new ArrayList<>();
     int[] levels = {300, 3600, 86_400};
     for (Slice s : slices) {
-      long[] ts = s.series().timestamps();
-      for (int i = 0; i < s.series().sampleCount(); i++) {
-        if (ts[i] >= wm) {
+      DecodedSeries series = s.series();
+      for (int i = 0; i < series.sampleCount() + series.staleCount(); i++) {
+        // a staleness marker ends a series inside its bucket: that bucket changes too
+        long t = i < series.sampleCount() ? series.timestamps()[i] : series.staleTimestamps()[i - series.sampleCount()];
+        if (t >= wm) {
           continue;
         }
         for (int level : levels) {
-          long start = Math.floorDiv(ts[i], level * 1000L) * level * 1000L;
+          long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
           if (seen.add(level + "/" + start + "/" + s.seriesId())) {
             resolutions.add(level);
             buckets.add(Instant.ofEpochMilli(start).toString());
             ids.add(s.seriesId());
-          }
-        }
-      }
-      for (int i = 0; i < s.series().staleCount(); i++) {
-        long t = s.series().staleTimestamps()[i];
-        if (t < wm) {
-          for (int level : levels) {
-            long start = Math.floorDiv(t, level * 1000L) * level * 1000L;
-            if (seen.add(level + "/" + start + "/" + s.seriesId())) {
-              resolutions.add(level);
-              buckets.add(Instant.ofEpochMilli(start).toString());
-              ids.add(s.seriesId());
-            }
           }
         }
       }

@@ -156,6 +156,25 @@ class WriteEndpointTest {
   }
 
   @Test
+  void otherMethodsGet405AndTheHttpMiddlewareCountsByRouteTemplate() throws Exception {
+    double before = adapter.metric("http_server_requests_total", "route", "unmatched", "status", "405");
+    double writesBefore = adapter.metric("http_server_requests_total", "route", "/api/v1/write", "status", "204");
+    var http = java.net.http.HttpClient.newHttpClient();
+    var get = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(adapter.baseUrl() + "/api/v1/write")).GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, get.statusCode());
+    var put = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(adapter.baseUrl() + "/api/v1/write"))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, put.statusCode());
+    assertEquals(200, adapter.get("/-/healthy").statusCode());
+    assertEquals(200, adapter.get("/-/ready").statusCode());
+    // no endpoint ran for the 405s, so they have no route template
+    assertEquals(2, adapter.metric("http_server_requests_total", "route", "unmatched", "status", "405") - before);
+    assertEquals(204, adapter.write(v1(v1Series("__name__", "route_test").addSamples(sample(now, 1)))).statusCode());
+    assertEquals(1, adapter.metric("http_server_requests_total", "route", "/api/v1/write", "status", "204") - writesBefore);
+  }
+
+  @Test
   void sizeLimits() {
     // a declared decoded size of 33 MiB in the snappy preamble, with no data behind it
     int n = 33 << 20;

@@ -31,7 +31,7 @@ public final class TestAdapter implements AutoCloseable {
   public static final String V2_TYPE = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
 
   private final Path dir;
-  private final EmbeddedDatabase postgres;
+  private EmbeddedDatabase postgres;
   private Adapter adapter;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -85,6 +85,15 @@ public final class TestAdapter implements AutoCloseable {
 
   public EmbeddedDatabase postgres() {
     return postgres;
+  }
+
+  /** Stops PostgreSQL; {@link #startPostgres()} brings it back on the same port and data. */
+  public void stopPostgres() {
+    postgres.close();
+  }
+
+  public void startPostgres() {
+    postgres = EmbeddedDatabase.start(dir.resolve("db"), Map.of(), postgres.port());
   }
 
   /** Sends a remote-write 1.0 message. */

@@ -5,7 +5,9 @@ import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import io.promledger.exporter.ConfigException;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -25,7 +27,12 @@ record AwsClients(CloudWatchClient cloudWatch, Ec2Client ec2, SdkHttpClient http
 
   /** Clients for a region (the config's, else the SDK's default chain) and optional endpoints. */
   static AwsClients create(CloudWatchConfig config, String cloudWatchEndpoint, String ec2Endpoint, ApiMetrics metrics) {
-    Region region = config.region() != null ? Region.of(config.region()) : new DefaultAwsRegionProviderChain().getRegion();
+    Region region;
+    try {
+      region = config.region() != null ? Region.of(config.region()) : new DefaultAwsRegionProviderChain().getRegion();
+    } catch (SdkClientException e) {
+      throw new ConfigException("no AWS region: set 'region' in the CloudWatch config, or AWS_REGION");
+    }
     SdkHttpClient http = httpClient();
     AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
     if (config.roleArn() != null) {

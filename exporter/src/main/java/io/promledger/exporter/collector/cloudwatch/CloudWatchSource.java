@@ -80,62 +80,91 @@ public final class CloudWatchSource implements Source {
     }
   }
 
-  /** Fetches every rule whose period has passed since its last fetch. */
+  /**
+   * Fetches every rule whose period has passed since its last fetch. Rules that share namespace,
+   * period, range and delay are fetched together, so that many small rules fill the same batches,
+   * and a query that two rules both ask for is sent once.
+   */
   void refresh() {
     long started = System.nanoTime();
     long now = clock.millis();
     int errors = 0;
+    Map<FetchGroup, List<Planned>> groups = new LinkedHashMap<>();
     for (MetricRule rule : config.rules()) {
       Long last = fetchedAt.get(rule);
       if (last != null && now - last < rule.periodSeconds() * 1000L) {
         continue;
       }
       try {
-        RuleResult r = fetch(rule, Instant.ofEpochMilli(now));
-        samples.put(rule, r.samples);
-        fetchedAt.put(rule, now);
-        namespaceFetchedAt.put(rule.namespace(), now);
-        errors += r.incomplete;
+        DimensionDiscovery.Discovered d = discovery.discover(rule);
+        groups.computeIfAbsent(FetchGroup.of(rule), k -> new ArrayList<>()).add(new Planned(rule, d, queries(rule, d)));
       } catch (RuntimeException e) {
         errors++;
-        samples.remove(rule);
-        log.warn("msg=\"CloudWatch rule failed\" namespace={} metric={} code={} err=\"{}\"",
-            rule.namespace(), rule.metricName(), ApiMetrics.codeOf(e), String.valueOf(e.getMessage()).replace('"', '\''));
+        failed(rule, e);
+      }
+    }
+    for (Map.Entry<FetchGroup, List<Planned>> g : groups.entrySet()) {
+      try {
+        errors += fetch(g.getKey(), g.getValue(), Instant.ofEpochMilli(now));
+        g.getValue().forEach(p -> fetchedAt.put(p.rule(), now));
+        namespaceFetchedAt.put(g.getKey().namespace(), now);
+      } catch (RuntimeException e) {
+        errors++;
+        g.getValue().forEach(p -> failed(p.rule(), e));
       }
     }
     status.finished(errors == 0, errors, (System.nanoTime() - started) / 1e9);
   }
 
-  private record RuleResult(List<Sample> samples, int incomplete) {}
+  /** Rules whose queries can share GetMetricData requests. */
+  private record FetchGroup(String namespace, int periodSeconds, int rangeSeconds, int delaySeconds) {
+    static FetchGroup of(MetricRule r) {
+      return new FetchGroup(r.namespace(), r.periodSeconds(), r.rangeSeconds(), r.delaySeconds());
+    }
+  }
 
-  private RuleResult fetch(MetricRule rule, Instant now) {
-    DimensionDiscovery.Discovered d = discovery.discover(rule);
+  /** A due rule with its discovered dimensions and its queries. */
+  private record Planned(MetricRule rule, DimensionDiscovery.Discovered discovered, List<MetricDataFetcher.Query> queries) {}
+
+  private static List<MetricDataFetcher.Query> queries(MetricRule rule, DimensionDiscovery.Discovered d) {
     List<MetricDataFetcher.Query> queries = new ArrayList<>();
     for (Map<String, String> dims : d.dimensionSets()) {
       for (String stat : rule.statistics()) {
         queries.add(new MetricDataFetcher.Query(rule.namespace(), rule.metricName(), dims, stat));
       }
     }
-    List<Sample> out = new ArrayList<>();
-    int incomplete = 0;
-    if (!queries.isEmpty()) {
-      Instant[] window = MetricDataFetcher.window(now, rule.periodSeconds(), rule.rangeSeconds(), rule.delaySeconds());
-      Map<Integer, MetricDataFetcher.Datapoint> results = fetcher.fetch(queries, rule.periodSeconds(), window[0], window[1]);
-      for (int i = 0; i < queries.size(); i++) {
-        MetricDataFetcher.Datapoint p = results.get(i);
-        if (p == null) {
-          continue;
-        }
-        if (!p.complete()) {
-          incomplete++;
-        }
-        MetricDataFetcher.Query q = queries.get(i);
-        out.add(new Sample(MetricNames.of(q.namespace(), q.metricName(), q.statistic()), help(rule, q.statistic()),
-            p.value(), rule.setTimestamp() ? p.timestamp().toEpochMilli() : null, labels(q.dimensions())));
-      }
+    return queries;
+  }
+
+  private void failed(MetricRule rule, RuntimeException e) {
+    samples.remove(rule);
+    log.warn("msg=\"CloudWatch rule failed\" namespace={} metric={} code={} err=\"{}\"",
+        rule.namespace(), rule.metricName(), ApiMetrics.codeOf(e), String.valueOf(e.getMessage()).replace('"', '\''));
+  }
+
+  /** Fetches one group and stores each rule's samples; returns the number of incomplete queries. */
+  private int fetch(FetchGroup group, List<Planned> rules, Instant now) {
+    Map<MetricDataFetcher.Query, Integer> index = new LinkedHashMap<>();
+    rules.forEach(p -> p.queries().forEach(q -> index.putIfAbsent(q, index.size())));
+    Map<Integer, MetricDataFetcher.Datapoint> results = Map.of();
+    if (!index.isEmpty()) {
+      Instant[] window = MetricDataFetcher.window(now, group.periodSeconds(), group.rangeSeconds(), group.delaySeconds());
+      results = fetcher.fetch(new ArrayList<>(index.keySet()), group.periodSeconds(), window[0], window[1]);
     }
-    d.instances().values().forEach(i -> out.add(resourceInfo(rule, i)));
-    return new RuleResult(out, incomplete);
+    int incomplete = (int) results.values().stream().filter(p -> !p.complete()).count();
+    for (Planned p : rules) {
+      List<Sample> out = new ArrayList<>();
+      for (MetricDataFetcher.Query q : p.queries()) {
+        MetricDataFetcher.Datapoint d = results.get(index.get(q));
+        if (d != null) {
+          out.add(new Sample(MetricNames.of(q.namespace(), q.metricName(), q.statistic()), help(p.rule(), q.statistic()),
+              d.value(), p.rule().setTimestamp() ? d.timestamp().toEpochMilli() : null, labels(q.dimensions())));
+        }
+      }
+      p.discovered().instances().values().forEach(i -> out.add(resourceInfo(p.rule(), i)));
+      samples.put(p.rule(), out);
+    }
+    return incomplete;
   }
 
   private static String help(MetricRule rule, String statistic) {

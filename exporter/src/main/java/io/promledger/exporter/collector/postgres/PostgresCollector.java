@@ -2,15 +2,17 @@ package io.promledger.exporter.collector.postgres;
 
 import io.promledger.exporter.collector.CollectorStatus;
 import io.promledger.exporter.collector.Families;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.exporter.collector.Source;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +34,8 @@ public final class PostgresCollector implements Source {
   private final CollectorStatus statementsStatus = new CollectorStatus("pg_stat_statements");
   private final LogOnce unreachable = new LogOnce();
   private final LogOnce statementsUnavailable = new LogOnce();
-  private long scrapes;
+  private final AtomicLong scrapes = new AtomicLong();
+  private volatile boolean lastUp;
   private StatementStatsQuery.Detection statements;
   private Connection statementsDetectedOn;
 
@@ -44,9 +47,13 @@ public final class PostgresCollector implements Source {
   @Override
   public void collect(Families out) {
     long started = System.nanoTime();
+    Duration budget = ScrapeTimeout.current()
+        .filter(d -> d.compareTo(options.collectionTimeout()) < 0)
+        .orElse(options.collectionTimeout());
     try {
-      if (!turn.tryLock(options.collectionTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        writeSelf(out, false, true, started);
+      if (!turn.tryLock(budget.toMillis(), TimeUnit.MILLISECONDS)) {
+        // Another scrape still holds the connections: report the last known state, and the error.
+        writeSelf(out, lastUp, true, started);
         status.finished(false, 1, seconds(started));
         status.writeTo(out);
         return;
@@ -56,8 +63,9 @@ public final class PostgresCollector implements Source {
       return;
     }
     try {
-      Scrape s = new Scrape(out, started);
+      Scrape s = new Scrape(out, started, budget);
       s.run();
+      lastUp = s.up;
       writeSelf(out, s.up, s.errors > 0, started);
       status.finished(s.up && s.errors == 0, s.errors, seconds(started));
       status.writeTo(out);
@@ -71,11 +79,10 @@ public final class PostgresCollector implements Source {
   }
 
   private void writeSelf(Families out, boolean up, boolean error, long started) {
-    scrapes++;
     out.gauge("pg_up", "Whether the last scrape could connect to PostgreSQL (1) or not (0).", up ? 1 : 0);
     out.gauge("pg_exporter_last_scrape_error", "Whether the last scrape met an error (1) or not (0).", error ? 1 : 0);
     out.gauge("pg_exporter_last_scrape_duration_seconds", "Duration of the last scrape of PostgreSQL.", seconds(started));
-    out.counter("pg_exporter_scrapes", "Scrapes of PostgreSQL since the exporter started.", scrapes);
+    out.counter("pg_exporter_scrapes", "Scrapes of PostgreSQL since the exporter started.", scrapes.incrementAndGet());
   }
 
   private static double seconds(long startedNanos) {
@@ -86,15 +93,17 @@ public final class PostgresCollector implements Source {
   private final class Scrape {
     final Families out;
     final long started;
+    final Duration budget;
     boolean up;
     int errors;
     boolean statementsOk;
     int statementErrors;
     double statementSeconds;
 
-    Scrape(Families out, long started) {
+    Scrape(Families out, long started, Duration budget) {
       this.out = out;
       this.started = started;
+      this.budget = budget;
     }
 
     void run() {
@@ -113,16 +122,22 @@ public final class PostgresCollector implements Source {
       unreachable.reset(log, "connected to PostgreSQL");
       up = true;
       int timeout = connections.statementTimeoutSeconds();
-      part(main, () -> ServerStats.collect(main, timeout, out));
+      part("server", main, () -> ServerStats.collect(main, timeout, out));
+      if (isClosed(main)) {
+        // The server went away under the first query: report it as down, not as a pile of errors.
+        up = false;
+        unreachable.warn(log, "lost the connection to PostgreSQL; retrying at every scrape");
+        return;
+      }
       for (String datname : databases(main)) {
         if (pastDeadline()) {
           errors++;
-          log.warn("msg=\"collection timeout reached, skipping the remaining databases\" timeout={}", options.collectionTimeout());
+          log.warn("msg=\"collection timeout reached, skipping the remaining databases\" timeout={}", budget);
           break;
         }
         try {
           Connection c = datname.equals(main.getCatalog()) ? main : connections.forDatabase(datname);
-          part(c, () -> RelationStats.collect(c, datname, timeout, out));
+          part("tables of " + datname, c, () -> RelationStats.collect(c, datname, timeout, out));
         } catch (SQLException e) {
           errors++;
           log.warn("msg=\"cannot connect to database\" datname={} err=\"{}\"", datname, e.getMessage());
@@ -186,22 +201,29 @@ public final class PostgresCollector implements Source {
         log.warn("msg=\"cannot list databases\" err=\"{}\"", e.getMessage());
         connections.discardIfBroken(main);
       }
-      Set<String> others = new LinkedHashSet<>(names);
-      connections.retain(others);
+      connections.retain(new LinkedHashSet<>(names));
       return names;
     }
 
     private boolean pastDeadline() {
-      return System.nanoTime() - started > options.collectionTimeout().toNanos();
+      return System.nanoTime() - started > budget.toNanos();
     }
 
-    private void part(Connection c, Part p) {
+    private void part(String what, Connection c, Part p) {
       try {
         errors += p.run();
       } catch (SQLException e) {
         errors++;
-        log.warn("msg=\"PostgreSQL query failed\" err=\"{}\"", e.getMessage());
+        log.warn("msg=\"PostgreSQL query failed\" part=\"{}\" err=\"{}\"", what, e.getMessage());
         connections.discardIfBroken(c);
+      }
+    }
+
+    private boolean isClosed(Connection c) {
+      try {
+        return c.isClosed();
+      } catch (SQLException e) {
+        return true;
       }
     }
   }

@@ -97,6 +97,24 @@ class CloudWatchSourceTest {
   }
 
   @Test
+  void sendsAtMost500QueriesPerRequest() {
+    aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of())));
+    StringBuilder ids = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      ids.append(i == 0 ? "" : ", ").append("db-").append(i);
+    }
+    CloudWatchSource source = source(fixedRds("[Average, Maximum]").replace("[db-1]", "[" + ids + "]"));
+    source.refresh();
+    List<Integer> sizes = aws.received("GetMetricData").stream()
+        .map(r -> r.cbor().get("MetricDataQueries").size()).toList();
+    assertEquals(List.of(500, 100), sizes);
+    Exposition m = Scrapes.scrape(source);
+    assertEquals(600, m.get("promledger_cloudwatch_metric_queries_total"));
+    assertTrue(m.withPrefix("aws_rds").isEmpty(), "no datapoints, no samples");
+    assertEquals(1, m.get("promledger_exporter_collector_up{collector=\"cloudwatch\"}"));
+  }
+
+  @Test
   void partialDataAtTheLastPageIsReportedAsIncomplete() {
     aws.on("GetMetricData", r -> ok(Map.of("MetricDataResults", List.of(
         result("q0", "PartialData", List.of(T2), List.of(5.0))))));
@@ -111,10 +129,12 @@ class CloudWatchSourceTest {
 
   @Test
   void dimensionSetsThatDifferWithinAMetricShareOneFamily() throws Exception {
+    // Answers each query with 2 when it has a ServiceName dimension, else 1.
     aws.on("GetMetricData", r -> {
-      String dims = r.cbor().get("MetricDataQueries").get(0).get("MetricStat").get("Metric").get("Dimensions").toString();
-      return ok(Map.of("MetricDataResults", List.of(
-          result("q0", "Complete", List.of(T2), List.of(dims.contains("ServiceName") ? 2.0 : 1.0)))));
+      List<Object> results = new java.util.ArrayList<>();
+      r.cbor().get("MetricDataQueries").forEach(q -> results.add(result(q.get("Id").asText(), "Complete", List.of(T2),
+          List.of(q.get("MetricStat").get("Metric").get("Dimensions").toString().contains("ServiceName") ? 2.0 : 1.0))));
+      return ok(Map.of("MetricDataResults", results));
     });
     CloudWatchSource source = source("""
         region: eu-west-1
@@ -143,6 +163,9 @@ class CloudWatchSourceTest {
     assertEquals(2.0, m.get("aws_ecs_cpuutilization_average{cluster_name=\"prod\",service_name=\"api\"}"));
     assertEquals(1, text.split("# TYPE aws_ecs_cpuutilization_average ", -1).length - 1, text);
     assertEquals(1, m.get("promledger_exporter_duplicate_series_dropped"), "the third rule repeats the first");
+    // The three rules share one request, and the repeated query is sent once.
+    assertEquals(1, aws.received("GetMetricData").size());
+    assertEquals(2, aws.received("GetMetricData").get(0).cbor().get("MetricDataQueries").size());
     Promtool.checkMetrics(text);
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promledger.embedded.EmbeddedDatabase;
 import io.promledger.exporter.Promtool;
 import io.promledger.exporter.Scrapes;
+import io.promledger.exporter.collector.ScrapeTimeout;
 import io.promledger.http.instrumentation.Exposition;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,7 +36,7 @@ class PostgresCollectorTest {
   static void start() throws SQLException {
     db = EmbeddedDatabase.start(dir);
     try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
-      s.execute("CREATE EXTENSION pg_stat_statements");
+      s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       s.execute("CREATE DATABASE activity_test");
       s.execute("CREATE DATABASE no_extension");
       s.execute("CREATE DATABASE tenant_a");
@@ -122,6 +123,32 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void queryTextIsAnOptInSeriesNormalisedAndTruncated() throws Exception {
+    try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+      s.execute("SELECT   42 AS answer,\n\t'padding padding padding' AS filler");
+    }
+    String queryid = queryid("SELECT   $1 AS answer,\n\t$2 AS filler");
+    PostgresOptions o = options(db.jdbcUrl(), null, null);
+    PostgresOptions withText = new PostgresOptions(o.url(), null, null, o.statementTimeout(), o.collectionTimeout(),
+        true, 5000, true, 20, null, null);
+    try (PostgresCollector collector = new PostgresCollector(withText)) {
+      Exposition m = Scrapes.scrape(collector);
+      assertEquals(1, m.get("pg_stat_statements_query_id{query=\"SELECT $1 AS answer,\",queryid=\"" + queryid + "\"}"));
+    }
+  }
+
+  @Test
+  void aRowWithANullLabelIsSkippedAndCountedNotFatal() throws Exception {
+    java.util.List<String> read = new java.util.ArrayList<>();
+    try (Connection c = connect("postgres")) {
+      int bad = Rows.each(c, 5, "SELECT * FROM (VALUES ('a', 1), (NULL, 2), ('c', 3)) v(label, n) ORDER BY n",
+          rs -> read.add(Rows.text(rs, 1) + "=" + Rows.number(rs, 2)));
+      assertEquals(1, bad);
+    }
+    assertEquals(java.util.List.of("a=1.0", "c=3.0"), read);
+  }
+
+  @Test
   void countsConnectionsByDatabaseAndState() throws Exception {
     try (Connection idle1 = connect("activity_test");
         Connection idle2 = connect("activity_test");
@@ -164,6 +191,24 @@ class PostgresCollectorTest {
   }
 
   @Test
+  void stopsWithinTheTimeoutPrometheusSends() {
+    try (PostgresCollector collector = new PostgresCollector(options(db.jdbcUrl(), Pattern.compile("tenant_.*"), null))) {
+      Exposition[] m = new Exposition[1];
+      // 1 ms: the server figures are read, then the budget is gone before the databases' tables.
+      ScrapeTimeout.within("0.001", () -> m[0] = Scrapes.scrape(collector));
+      assertEquals(1, m[0].get("pg_up"));
+      assertEquals(1, m[0].get("pg_exporter_last_scrape_error"));
+      assertEquals(100, m[0].get("pg_settings_max_connections"));
+      assertTrue(m[0].withPrefix("pg_stat_user_tables_n_live_tup{datname=\"tenant_a\"").isEmpty());
+      // Without the header the configured collection timeout applies and everything comes.
+      Exposition full = Scrapes.scrape(collector);
+      assertEquals(0, full.get("pg_exporter_last_scrape_error"));
+      assertEquals(0, full.get(
+          "pg_stat_user_tables_n_live_tup{datname=\"tenant_a\",relname=\"tenant_a_orders\",schemaname=\"public\"}"));
+    }
+  }
+
+  @Test
   void noServerMeansPgUpZeroAndTheScrapeStillAnswers() {
     PostgresOptions none = withUrl(options(db.jdbcUrl(), null, null), Optional.empty());
     try (PostgresCollector collector = new PostgresCollector(none)) {
@@ -175,6 +220,25 @@ class PostgresCollectorTest {
     PostgresOptions closed = withUrl(options(db.jdbcUrl(), null, null), Optional.of("jdbc:postgresql://127.0.0.1:1/postgres"));
     try (PostgresCollector collector = new PostgresCollector(closed)) {
       assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+    }
+  }
+
+  @Test
+  void watchesTheEmbeddedDatabaseAcrossAStopAndAStart(@TempDir Path other) {
+    PostgresOptions watching = withUrl(options(db.jdbcUrl(), null, null), Optional.empty());
+    watching = new PostgresOptions(() -> EmbeddedDatabase.runningUrl(other), null, null, watching.statementTimeout(),
+        watching.collectionTimeout(), false, 100, false, 120, null, null);
+    try (PostgresCollector collector = new PostgresCollector(watching)) {
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase first = EmbeddedDatabase.start(other)) {
+        assertEquals(1, Scrapes.scrape(collector).get("pg_up"));
+      }
+      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      try (EmbeddedDatabase second = EmbeddedDatabase.start(other)) {
+        Exposition m = Scrapes.scrape(collector);
+        assertEquals(1, m.get("pg_up"));
+        assertEquals(4, m.get("pg_exporter_scrapes_total"));
+      }
     }
   }
 

@@ -1,0 +1,31 @@
+package io.promledger.bench;
+
+import io.promledger.bench.ingest.IngestBenchmark;
+import java.util.Arrays;
+
+/**
+ * {@code java -jar benchmarks/target/promledger-benchmarks.jar <benchmark> [flags]}. JMH
+ * micro-benchmarks run with {@code java -cp ... org.openjdk.jmh.Main}.
+ */
+public final class Benchmarks {
+  private Benchmarks() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("--help")) {
+      System.out.println("usage: java -jar promledger-benchmarks.jar ingest [--duration=20s] [--series=10000] "
+          + "[--samples-per-request=2000] [--connections=2] [--rounds=1200] [--warmup-rounds=100] [--runs=1]");
+      System.out.println("       java -jar promledger-benchmarks.jar exporter   (our exporter vs postgres_exporter)");
+      System.out.println("       java -cp promledger-benchmarks.jar org.openjdk.jmh.Main DecodeBenchmark");
+      return;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "ingest" -> IngestBenchmark.main(rest);
+      case "exporter" -> io.promledger.bench.exporter.ExporterScrapeBenchmark.main(rest);
+      default -> {
+        System.err.println("unknown benchmark '" + args[0] + "'; run with --help");
+        System.exit(2);
+      }
+    }
+  }
+}
