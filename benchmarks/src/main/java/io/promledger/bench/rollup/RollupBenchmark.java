@@ -33,6 +33,9 @@ import org.postgresql.copy.CopyManager;
  * How long rollups take per million raw samples compared with loading those samples, and how a
  * monthly report's time grows when the data grows tenfold. Not a test: it prints figures.
  *
+ * <p>Run: {@code mvn -q -B -pl benchmarks -am package -DskipTests} then {@code java -cp
+ * benchmarks/target/promledger-benchmarks.jar io.promledger.bench.rollup.RollupBenchmark [key=value...]}.
+ *
  * <p>Arguments (key=value): {@code series} and {@code samples} for the first part (default 1000
  * series x 1000 samples = 1 million), {@code report-series} for the smaller data set of the
  * second part (default 10; the larger one has ten times as many series, 5-minute samples for a
