@@ -157,52 +157,6 @@ class RollupJobTest {
   }
 
   @Test
-  void countersOverFortyDaysAddUpAtEveryLevel() throws Exception {
-    long s = db.series("default", "http_requests_total");
-    Random random = new Random(42);
-    List<Instant> ts = new ArrayList<>();
-    List<Double> vs = new ArrayList<>();
-    double v = 0;
-    Instant t = T0.plusSeconds(17);
-    Instant end = T0.plus(Duration.ofDays(40));
-    TestDatabase.Batch batch = db.batch();
-    while (t.isBefore(end)) {
-      v = random.nextInt(50) == 0 ? random.nextInt(20) : v + random.nextInt(1000);
-      ts.add(t);
-      vs.add(v);
-      batch.sample(s, t, v);
-      // irregular scrapes: 1 to 11 minutes, so boundaries fall between samples and buckets are empty
-      t = t.plusSeconds(60 + random.nextInt(600));
-    }
-    batch.commit();
-    job.runOnce(end.plusSeconds(1));
-    // independent reference: sum of reset-aware steps, each in the day of its later sample
-    BigDecimal[] perDay = new BigDecimal[40];
-    java.util.Arrays.fill(perDay, BigDecimal.ZERO);
-    for (int i = 1; i < ts.size(); i++) {
-      double step = vs.get(i) < vs.get(i - 1) ? vs.get(i) : vs.get(i) - vs.get(i - 1);
-      int day = (int) Duration.between(T0, ts.get(i)).toDays();
-      perDay[day] = perDay[day].add(BigDecimal.valueOf(step));
-    }
-    BigDecimal total = java.util.Arrays.stream(perDay).reduce(BigDecimal.ZERO, BigDecimal::add);
-    Instant[] days = new Instant[41];
-    for (int i = 0; i <= 40; i++) {
-      days[i] = T0.plus(Duration.ofDays(i));
-    }
-    for (Resolution level : Resolution.values()) {
-      StepUsage[] u = usage(level, s, days);
-      BigDecimal sum = BigDecimal.ZERO;
-      for (int i = 0; i < 40; i++) {
-        assertEquals(0, perDay[i].compareTo(u[i].increase()), level.label() + " day " + i);
-        sum = sum.add(u[i].increase());
-      }
-      assertEquals(0, total.compareTo(sum), level.label());
-      assertEquals(0, total.compareTo(usage(level, s, T0, end)[0].increase()), level.label() + " whole range");
-    }
-    assertTrue(total.signum() > 0);
-  }
-
-  @Test
   void lateSampleForABucketRolledUpAnHourEarlierIsRecomputed() throws Exception {
     long s = db.series("default", "late_total");
     db.batch().sample(s, T0.plusSeconds(60), 10).sample(s, T0.plusSeconds(600), 20).sample(s, T0.plusSeconds(4000), 50).commit();
