@@ -21,8 +21,9 @@ CREATE FUNCTION exact_numeric(v double precision) RETURNS numeric
 -- Sketch key of a value: 'p<i>' for v > 0 with i = ceil(ln v / ln gamma), 'n<i>' for -v, 'z' for 0.
 -- gamma = (1 + 0.01) / (1 - 0.01); a key's representative 2 gamma^i / (gamma + 1) is within 1%
 -- of every value that maps to it.
+-- Not STRICT, so that the planner inlines it (it is called once per raw sample).
 CREATE FUNCTION sketch_key(v double precision) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     SELECT CASE
         WHEN v > 0 THEN 'p' || ceil(ln(v) / ln(1.01::float8 / 0.99::float8))::int

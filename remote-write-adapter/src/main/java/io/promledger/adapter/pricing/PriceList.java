@@ -151,7 +151,7 @@ public record PriceList(String currency, List<MeterPrices> meters) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!allowed.contains(k)) {
-        throw new IllegalArgumentException("unknown key '" + k + "' in " + where + " (known: " + String.join(", ", allowed) + ")");
+        throw new IllegalArgumentException("unknown key '" + k + "' in " + where + " (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
   }

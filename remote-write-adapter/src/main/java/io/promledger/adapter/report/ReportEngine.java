@@ -39,6 +39,7 @@ import javax.sql.DataSource;
  */
 public final class ReportEngine {
   private static final MathContext AVG = MathContext.DECIMAL64;
+  private static final int SERIES_PER_BATCH = 500;
 
   private final DataSource dataSource;
   private final JobOptions options;
@@ -162,12 +163,25 @@ public final class ReportEngine {
     }
 
     List<Report.Row> compute(Connection c, List<SeriesCatalog.Series> series, Set<String> levelsUsed) throws SQLException {
+      Map<String, Map<String, String>> groupLabels = new TreeMap<>();
+      Map<String, StepUsage[]> groups = new HashMap<>();
+      // Series are read in batches so that memory stays bounded by the batch, not the tenant.
+      for (int from = 0; from < series.size(); from += SERIES_PER_BATCH) {
+        addBatch(c, series.subList(from, Math.min(series.size(), from + SERIES_PER_BATCH)), groupLabels, groups);
+      }
+      List<Report.Row> out = new ArrayList<>();
+      for (Map.Entry<String, Map<String, String>> g : groupLabels.entrySet()) {
+        out.addAll(groupRows(g.getValue(), groups.get(g.getKey()), levelsUsed));
+      }
+      return out;
+    }
+
+    private void addBatch(Connection c, List<SeriesCatalog.Series> series, Map<String, Map<String, String>> groupLabels,
+        Map<String, StepUsage[]> groups) throws SQLException {
       long[] ids = series.stream().mapToLong(SeriesCatalog.Series::id).toArray();
       Map<Long, List<BucketRow>> rows = fetch(c, ids);
       Map<Long, BucketRow> previous = RollupStore.previousRows(c, ids, sub[0]);
       Set<Long> ended = RollupStore.endedBetween(c, previous, sub[0]);
-      Map<String, Map<String, String>> groupLabels = new TreeMap<>();
-      Map<String, StepUsage[]> groups = new HashMap<>();
       for (SeriesCatalog.Series s : series) {
         Map<String, String> g = new LinkedHashMap<>();
         for (String name : req.groupBy()) {
@@ -182,11 +196,6 @@ public final class ReportEngine {
           total[i].add(u[i]);
         }
       }
-      List<Report.Row> out = new ArrayList<>();
-      for (Map.Entry<String, Map<String, String>> g : groupLabels.entrySet()) {
-        out.addAll(groupRows(g.getValue(), groups.get(g.getKey()), levelsUsed));
-      }
-      return out;
     }
 
     private Map<Long, List<BucketRow>> fetch(Connection c, long[] ids) throws SQLException {
@@ -197,7 +206,7 @@ public final class ReportEngine {
         while (j + 1 < subLevels.length && subLevels[j + 1] == subLevels[i]) {
           j++;
         }
-        RollupStore.rows(c, subLevels[i], ids, sub[i], sub[j + 1])
+        RollupStore.rows(c, subLevels[i], ids, sub[i], sub[j + 1], meter.aggregation().kind() == Aggregation.Kind.QUANTILE)
             .forEach((id, list) -> out.computeIfAbsent(id, k -> new ArrayList<>()).addAll(list));
         i = j + 1;
       }

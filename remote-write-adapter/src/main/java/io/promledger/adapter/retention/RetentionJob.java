@@ -92,20 +92,20 @@ public final class RetentionJob {
     String name = "samples_" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
     long rows = Transactions.inTransaction(dataSource, c -> {
       try (Statement s = c.createStatement()) {
-        long n;
-        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + name + "\"")) {
-          rs.next();
-          n = rs.getLong(1);
-        }
-        // Recorded first: from here on no bucket before dayEnd is recomputed from raw data.
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE retention_state SET raw_kept_from = greatest(raw_kept_from, ?) WHERE id = 1")) {
-          SqlTime.bind(ps, 1, dayEnd);
-          ps.executeUpdate();
-        }
-        s.execute("ALTER TABLE samples DETACH PARTITION \"" + name + "\"");
-        s.execute("DROP TABLE \"" + name + "\"");
-        return n;
+      long n;
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + name + "\"")) {
+        rs.next();
+        n = rs.getLong(1);
+      }
+      // Recorded first: from here on no bucket before dayEnd is recomputed from raw data.
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE retention_state SET raw_kept_from = greatest(raw_kept_from, ?) WHERE id = 1")) {
+        SqlTime.bind(ps, 1, dayEnd);
+        ps.executeUpdate();
+      }
+      s.execute("ALTER TABLE samples DETACH PARTITION \"" + name + "\"");
+      s.execute("DROP TABLE \"" + name + "\"");
+      return n;
       }
     });
     if (metrics != null) {

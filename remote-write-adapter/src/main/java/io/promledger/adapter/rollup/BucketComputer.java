@@ -21,10 +21,11 @@ import org.postgresql.util.PGInterval;
 final class BucketComputer {
   private static final String TEMPLATE =
       """
+      -- The finiteness test is written out (not is_finite()) so that it is evaluated inline.
       WITH ev AS (
           SELECT series_id, date_bin(WIDTH, ts, timestamptz 'epoch') AS b, ts, value, false AS is_end
           FROM samples
-          WHERE ts >= ? AND ts < ? AND is_finite(value) SERIES_FILTER
+          WHERE ts >= ? AND ts < ? AND value <> 'NaN' AND value <> 'Infinity' AND value <> '-Infinity' SERIES_FILTER
           UNION ALL
           SELECT series_id, date_bin(WIDTH, ts, timestamptz 'epoch'), ts, NULL, true
           FROM series_ends

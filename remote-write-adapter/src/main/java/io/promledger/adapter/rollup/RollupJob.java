@@ -69,20 +69,20 @@ public final class RollupJob {
   /** Sets the watermark to {@code target} unless it is already higher; returns the watermark. */
   Instant raiseWatermark(Instant target) throws SQLException {
     return Transactions.inTransaction(dataSource, c -> {
-        Instant current;
-        try (PreparedStatement ps = c.prepareStatement("SELECT watermark FROM rollup_state WHERE id = 1 FOR UPDATE");
-            ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          current = SqlTime.read(rs, "watermark");
+      Instant current;
+      try (PreparedStatement ps = c.prepareStatement("SELECT watermark FROM rollup_state WHERE id = 1 FOR UPDATE");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        current = SqlTime.read(rs, "watermark");
+      }
+      Instant next = current.isAfter(target) ? current : target;
+      if (!next.equals(current)) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE rollup_state SET watermark = ? WHERE id = 1")) {
+          SqlTime.bind(ps, 1, next);
+          ps.executeUpdate();
         }
-        Instant next = current.isAfter(target) ? current : target;
-        if (!next.equals(current)) {
-          try (PreparedStatement ps = c.prepareStatement("UPDATE rollup_state SET watermark = ? WHERE id = 1")) {
-            SqlTime.bind(ps, 1, next);
-            ps.executeUpdate();
-          }
-        }
-        return next;
+      }
+      return next;
     });
   }
 
@@ -102,11 +102,18 @@ public final class RollupJob {
     Duration chunk = chunkOf(level);
     int rows = 0;
     long started = System.nanoTime();
+    long chunks = Math.max(1, Duration.between(done, target).toSeconds() / chunk.toSeconds());
+    long chunksDone = 0;
     while (done.isBefore(target) && !stopped) {
       Instant end = done.plus(chunk).isAfter(target) ? target : done.plus(chunk);
       rows += computeChunk(level, done, end);
       done = end;
-      log.debug("msg=\"rollup chunk done\" resolution={} until={} rows={}", level.label(), end, rows);
+      chunksDone++;
+      // A long catch-up (first start, or after downtime) shows its progress about every 10%.
+      if (chunks >= 20 && chunksDone % (chunks / 10) == 0) {
+        log.info("msg=\"rollup catching up\" resolution={} until={} progress_pct={} rows={}",
+            level.label(), end, chunksDone * 100 / chunks, rows);
+      }
     }
     log.info(
         "msg=\"rollup caught up\" resolution={} until={} rows={} duration_ms={}",
@@ -116,22 +123,22 @@ public final class RollupJob {
 
   private int computeChunk(Resolution level, Instant from, Instant to) throws SQLException {
     return Transactions.inTransaction(dataSource, c -> {
-        try (PreparedStatement ps = c.prepareStatement(
-            "DELETE FROM rollup_dirty WHERE resolution = ? AND bucket_start >= ? AND bucket_start < ?")) {
-          ps.setInt(1, level.seconds());
-          SqlTime.bind(ps, 2, from);
-          SqlTime.bind(ps, 3, to);
-          ps.executeUpdate();
-        }
-        int rows = computer.computeAll(c, level, from, to);
-        try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE rollup_progress SET done_until = ?, updated_at = now() WHERE resolution = ? AND done_until < ?")) {
-          SqlTime.bind(ps, 1, to);
-          ps.setInt(2, level.seconds());
-          SqlTime.bind(ps, 3, to);
-          ps.executeUpdate();
-        }
-        return rows;
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM rollup_dirty WHERE resolution = ? AND bucket_start >= ? AND bucket_start < ?")) {
+        ps.setInt(1, level.seconds());
+        SqlTime.bind(ps, 2, from);
+        SqlTime.bind(ps, 3, to);
+        ps.executeUpdate();
+      }
+      int rows = computer.computeAll(c, level, from, to);
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE rollup_progress SET done_until = ?, updated_at = now() WHERE resolution = ? AND done_until < ?")) {
+        SqlTime.bind(ps, 1, to);
+        ps.setInt(2, level.seconds());
+        SqlTime.bind(ps, 3, to);
+        ps.executeUpdate();
+      }
+      return rows;
     });
   }
 
@@ -177,27 +184,27 @@ public final class RollupJob {
 
   private void recomputeDirtyBucket(Resolution level, Instant start, Instant rawKeptFrom) throws SQLException {
     Transactions.inTransaction(dataSource, c -> {
-        List<Long> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-            "DELETE FROM rollup_dirty WHERE resolution = ? AND bucket_start = ? RETURNING series_id")) {
-          ps.setInt(1, level.seconds());
-          SqlTime.bind(ps, 2, start);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              ids.add(rs.getLong(1));
-            }
+      List<Long> ids = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM rollup_dirty WHERE resolution = ? AND bucket_start = ? RETURNING series_id")) {
+        ps.setInt(1, level.seconds());
+        SqlTime.bind(ps, 2, start);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
           }
         }
-        if (start.isBefore(rawKeptFrom)) {
-          // Its raw samples are partly gone: recomputing would shrink the bucket.
-          log.warn(
-              "msg=\"dirty bucket older than the raw data kept; left as it is\" resolution={} bucket={} series={}",
-              level.label(), start, ids.size());
-        } else {
-          long[] a = ids.stream().mapToLong(Long::longValue).toArray();
-          computer.computeSeries(c, level, start, start.plus(level.width()), a);
-        }
-        return null;
+      }
+      if (start.isBefore(rawKeptFrom)) {
+        // Its raw samples are partly gone: recomputing would shrink the bucket.
+        log.warn(
+            "msg=\"dirty bucket older than the raw data kept; left as it is\" resolution={} bucket={} series={}",
+            level.label(), start, ids.size());
+      } else {
+        long[] a = ids.stream().mapToLong(Long::longValue).toArray();
+        computer.computeSeries(c, level, start, start.plus(level.width()), a);
+      }
+      return null;
     });
   }
 

@@ -29,9 +29,17 @@ public final class RollupStore {
   /** Buckets of the given series with start in [from, to), per series in time order. */
   public static Map<Long, List<BucketRow>> rows(
       Connection c, Resolution level, long[] seriesIds, Instant from, Instant to) throws SQLException {
+    return rows(c, level, seriesIds, from, to, true);
+  }
+
+  /** As {@link #rows(Connection, Resolution, long[], Instant, Instant)}; without sketches unless asked. */
+  public static Map<Long, List<BucketRow>> rows(
+      Connection c, Resolution level, long[] seriesIds, Instant from, Instant to, boolean withSketches)
+      throws SQLException {
     Map<Long, List<BucketRow>> out = new HashMap<>();
+    String columns = withSketches ? COLUMNS : COLUMNS.replace("sketch::text AS sketch", "NULL::text AS sketch");
     String sql =
-        "SELECT " + COLUMNS + " FROM " + level.table()
+        "SELECT " + columns + " FROM " + level.table()
             + " WHERE series_id = ANY(?) AND bucket_start >= ? AND bucket_start < ? ORDER BY series_id, bucket_start";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       Array ids = ids(c, seriesIds);
@@ -103,6 +111,7 @@ public final class RollupStore {
   }
 
   static BucketRow read(ResultSet rs, Resolution level) throws SQLException {
+    String sketch = rs.getString("sketch");
     try {
       return new BucketRow(
           rs.getLong("series_id"),
@@ -123,7 +132,7 @@ public final class RollupStore {
           SqlTime.read(rs, "end_before_first"),
           SqlTime.read(rs, "end_after_last"),
           (Double) rs.getObject("p95"),
-          JSON.readValue(rs.getString("sketch"), SKETCH));
+          sketch == null ? Map.of() : JSON.readValue(sketch, SKETCH));
     } catch (IOException e) {
       throw new SQLException("unreadable sketch", e);
     }

@@ -157,52 +157,6 @@ class RollupJobTest {
   }
 
   @Test
-  void countersOverFortyDaysAddUpAtEveryLevel() throws Exception {
-    long s = db.series("default", "http_requests_total");
-    Random random = new Random(42);
-    List<Instant> ts = new ArrayList<>();
-    List<Double> vs = new ArrayList<>();
-    double v = 0;
-    Instant t = T0.plusSeconds(17);
-    Instant end = T0.plus(Duration.ofDays(40));
-    TestDatabase.Batch batch = db.batch();
-    while (t.isBefore(end)) {
-      v = random.nextInt(50) == 0 ? random.nextInt(20) : v + random.nextInt(1000);
-      ts.add(t);
-      vs.add(v);
-      batch.sample(s, t, v);
-      // irregular scrapes: 1 to 11 minutes, so boundaries fall between samples and buckets are empty
-      t = t.plusSeconds(60 + random.nextInt(600));
-    }
-    batch.commit();
-    job.runOnce(end.plusSeconds(1));
-    // independent reference: sum of reset-aware steps, each in the day of its later sample
-    BigDecimal[] perDay = new BigDecimal[40];
-    java.util.Arrays.fill(perDay, BigDecimal.ZERO);
-    for (int i = 1; i < ts.size(); i++) {
-      double step = vs.get(i) < vs.get(i - 1) ? vs.get(i) : vs.get(i) - vs.get(i - 1);
-      int day = (int) Duration.between(T0, ts.get(i)).toDays();
-      perDay[day] = perDay[day].add(BigDecimal.valueOf(step));
-    }
-    BigDecimal total = java.util.Arrays.stream(perDay).reduce(BigDecimal.ZERO, BigDecimal::add);
-    Instant[] days = new Instant[41];
-    for (int i = 0; i <= 40; i++) {
-      days[i] = T0.plus(Duration.ofDays(i));
-    }
-    for (Resolution level : Resolution.values()) {
-      StepUsage[] u = usage(level, s, days);
-      BigDecimal sum = BigDecimal.ZERO;
-      for (int i = 0; i < 40; i++) {
-        assertEquals(0, perDay[i].compareTo(u[i].increase()), level.label() + " day " + i);
-        sum = sum.add(u[i].increase());
-      }
-      assertEquals(0, total.compareTo(sum), level.label());
-      assertEquals(0, total.compareTo(usage(level, s, T0, end)[0].increase()), level.label() + " whole range");
-    }
-    assertTrue(total.signum() > 0);
-  }
-
-  @Test
   void lateSampleForABucketRolledUpAnHourEarlierIsRecomputed() throws Exception {
     long s = db.series("default", "late_total");
     db.batch().sample(s, T0.plusSeconds(60), 10).sample(s, T0.plusSeconds(600), 20).sample(s, T0.plusSeconds(4000), 50).commit();
@@ -288,5 +242,32 @@ class RollupJobTest {
     firstBucket.sort(null);
     StepUsage one = usage(Resolution.FIVE_MINUTES, s, T0, T0.plusSeconds(300))[0];
     assertEquals(firstBucket.get(284), one.quantile(0.95));
+  }
+
+  @Test
+  void usageAggregatesViewGivesAvgMaxAndP95PerFiveMinutes() throws Exception {
+    long a = db.series("default", "cpu_usage", "pod", "a");
+    long b = db.series("default", "cpu_usage", "pod", "b");
+    db.batch()
+        .sample(a, T0.plusSeconds(10), 1).sample(a, T0.plusSeconds(20), 2).sample(a, T0.plusSeconds(30), 3)
+        .sample(b, T0.plusSeconds(40), 10)
+        .sample(a, T0.plusSeconds(310), 5).sample(a, T0.plusSeconds(320), 7).sample(a, T0.plusSeconds(330), 6)
+        .commit();
+    job.runOnce(T0.plus(Duration.ofDays(1)).plusSeconds(1));
+    try (Connection c = db.connection();
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(
+            "SELECT bucket, avg_usage, max_usage, p95_usage FROM usage_aggregates WHERE resource_type = 'cpu_usage' ORDER BY bucket")) {
+      assertTrue(rs.next());
+      assertEquals(4.0, rs.getDouble(2)); // (1 + 2 + 3 + 10) / 4
+      assertEquals(10.0, rs.getDouble(3));
+      // two series: from the merged sketch, within 1% of the nearest-rank 10
+      assertTrue(Math.abs(rs.getDouble(4) - 10) <= 0.1, "p95 " + rs.getDouble(4));
+      assertTrue(rs.next());
+      assertEquals(6.0, rs.getDouble(2));
+      assertEquals(7.0, rs.getDouble(3));
+      assertEquals(7.0, rs.getDouble(4)); // one series: exact, the 3rd of 3
+      assertTrue(!rs.next());
+    }
   }
 }

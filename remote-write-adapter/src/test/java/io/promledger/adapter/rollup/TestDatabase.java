@@ -35,15 +35,31 @@ public final class TestDatabase implements AutoCloseable {
 
   public static TestDatabase start(Path dir) {
     EmbeddedDatabase embedded = EmbeddedDatabase.start(dir);
+    Database database = open(embedded.jdbcUrl());
+    database.migrate();
+    return new TestDatabase(embedded, database);
+  }
+
+  /** A pool on the server at {@code url} (for instance the database of a test adapter). */
+  public static Database open(String url) {
     DatabaseOptions options = new DatabaseOptions();
-    options.url = embedded.jdbcUrl();
+    options.url = url;
     options.schema = "promledger";
     options.poolSize = 6;
     options.connectTimeout = Duration.ofSeconds(5);
-    options.embeddedDir = dir;
-    Database database = Database.open(options);
-    database.migrate();
-    return new TestDatabase(embedded, database);
+    return Database.open(options);
+  }
+
+  /** One rollup run under the jobs' advisory lock, so it never overlaps an adapter's own schedule. */
+  public static void rollUpUnderLock(Database database) throws SQLException {
+    try (Connection lock = database.dataSource().getConnection()) {
+      io.promledger.adapter.jobs.BackgroundJobs.lock(lock);
+      try {
+        new RollupJob(database.dataSource(), Duration.ZERO, Duration.ofMinutes(5), null).runOnce(Instant.now());
+      } finally {
+        io.promledger.adapter.jobs.BackgroundJobs.unlock(lock);
+      }
+    }
   }
 
   public Database database() {

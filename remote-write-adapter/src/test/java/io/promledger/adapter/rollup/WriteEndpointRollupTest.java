@@ -7,8 +7,6 @@ import static io.promledger.adapter.support.Payloads.v1;
 import static io.promledger.adapter.support.Payloads.v1Series;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.promledger.adapter.config.DatabaseOptions;
-import io.promledger.adapter.jobs.BackgroundJobs;
 import io.promledger.adapter.jobs.JobOptions;
 import io.promledger.adapter.report.Report;
 import io.promledger.adapter.report.ReportEngine;
@@ -16,7 +14,6 @@ import io.promledger.adapter.report.ReportRequest;
 import io.promledger.adapter.storage.Database;
 import io.promledger.adapter.support.TestAdapter;
 import io.promledger.proto.v1.Remote.WriteRequest;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -35,12 +32,7 @@ class WriteEndpointRollupTest {
   @BeforeAll
   static void start() {
     adapter = TestAdapter.start("--rollup.interval=1h");
-    DatabaseOptions o = new DatabaseOptions();
-    o.url = adapter.jdbcUrl();
-    o.schema = "promledger";
-    o.poolSize = 3;
-    o.connectTimeout = Duration.ofSeconds(5);
-    database = Database.open(o);
+    database = TestDatabase.open(adapter.jdbcUrl());
   }
 
   @AfterAll
@@ -59,14 +51,7 @@ class WriteEndpointRollupTest {
 
   /** One rollup run under the jobs' advisory lock, so it never overlaps the adapter's own schedule. */
   static void rollUp() throws Exception {
-    try (Connection lock = database.dataSource().getConnection()) {
-      BackgroundJobs.lock(lock);
-      try {
-        new RollupJob(database.dataSource(), Duration.ZERO, Duration.ofMinutes(5), null).runOnce(Instant.now());
-      } finally {
-        BackgroundJobs.unlock(lock);
-      }
-    }
+    TestDatabase.rollUpUnderLock(database);
   }
 
   static String value(String meter) throws Exception {
@@ -105,5 +90,23 @@ class WriteEndpointRollupTest {
     assertEquals("8", value("integral:workers"));
     assertEquals("54", value("avg:workers"));
     assertEquals("72", value("max:workers"));
+  }
+
+  static io.promledger.proto.v2.Types.Sample started(int seconds, double value, int startSeconds) {
+    return io.promledger.proto.v2.Types.Sample.newBuilder()
+        .setTimestamp(ms(seconds)).setValue(value).setStartTimestamp(ms(startSeconds)).build();
+  }
+
+  @Test
+  void remoteWrite2StartTimestampsMarkResets() throws Exception {
+    io.promledger.adapter.support.Payloads.V2 v2 = new io.promledger.adapter.support.Payloads.V2();
+    v2.add(v2.series("__name__", "tasks_total", "job", "worker")
+        .addSamples(started(60, 10, 0)).addSamples(started(120, 20, 0))
+        // restarted at 150 s and already past its old value: only the start timestamp shows the reset
+        .addSamples(started(180, 25, 150)).addSamples(started(240, 27, 150)));
+    assertEquals(204, adapter.write(v2.build()).statusCode());
+    rollUp();
+    // 20 - 10, then 25 since the restart, then 2
+    assertEquals("37", value("increase:tasks_total"));
   }
 }
