@@ -15,6 +15,7 @@ public final class Benchmarks {
       System.out.println("usage: java -jar promledger-benchmarks.jar ingest [--duration=20s] [--series=10000] "
           + "[--samples-per-request=2000] [--connections=2] [--rounds=1200] [--warmup-rounds=100] [--runs=1]");
       System.out.println("       java -jar promledger-benchmarks.jar exporter   (our exporter vs postgres_exporter)");
+      System.out.println("       java -jar promledger-benchmarks.jar rollup     (rollup time vs load time, report time vs data size)");
       System.out.println("       java -cp promledger-benchmarks.jar org.openjdk.jmh.Main DecodeBenchmark");
       return;
     }
@@ -22,6 +23,7 @@ public final class Benchmarks {
     switch (args[0]) {
       case "ingest" -> IngestBenchmark.main(rest);
       case "exporter" -> io.promledger.bench.exporter.ExporterScrapeBenchmark.main(rest);
+      case "rollup" -> io.promledger.bench.rollup.RollupBenchmark.main(rest);
       default -> {
         System.err.println("unknown benchmark '" + args[0] + "'; run with --help");
         System.exit(2);
