@@ -281,6 +281,11 @@ public final class IngestBenchmark {
     }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.promledger.adapter.cli.Main", "serve",
         "--db.url=" + jdbcUrl, "--web.listen-address=127.0.0.1:" + port, "--log.level=warn", "--rollup.interval=1h"));
+    // e.g. ADAPTER_ARGS=--ingest.writers=1 to compare adapter settings
+    String args = System.getenv("ADAPTER_ARGS");
+    if (args != null && !args.isBlank()) {
+      cmd.addAll(List.of(args.trim().split("\\s+")));
+    }
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("adapter.log").toFile()).start();
   }
 

@@ -2,7 +2,6 @@ package io.promledger.adapter.ingest;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import io.promledger.proto.v1.Remote;
 import io.promledger.proto.v1.Types;
 import io.promledger.proto.v2.Types.Request;
 import java.time.Clock;
@@ -35,82 +34,178 @@ public final class RequestDecoder {
       CodedInputStream in = CodedInputStream.newInstance(message);
       in.enableAliasing(true);
       in.setSizeLimit(Integer.MAX_VALUE);
-      return protocol == Protocol.V1
-          ? decodeV1(Remote.WriteRequest.parseFrom(in))
-          : decodeV2(Request.parseFrom(in));
+      DecodedRequest decoded = protocol == Protocol.V1 ? decodeV1(in) : decodeV2(Request.parseFrom(in));
+      return decoded;
     } catch (java.io.IOException e) {
       throw new BadRequestException(
           RejectReason.INVALID_PROTOBUF, "body is not a valid " + protocol.label() + " remote-write message: " + e.getMessage());
     }
   }
 
-  DecodedRequest decodeV1(Remote.WriteRequest req) {
+  /**
+   * Remote write 1.0, read field by field from the wire: Prometheus sends thousands of small
+   * label messages per request, and building a generated message object for each one costs
+   * more than the rest of the decoding. Rare parts (exemplars, metadata) use the generated
+   * classes. Unknown fields are skipped, as protobuf-java does.
+   */
+  DecodedRequest decodeV1(CodedInputStream in) throws java.io.IOException {
     TimeWindow window = TimeWindow.at(clock.millis(), limits);
     Rejections rejections = new Rejections();
-    List<DecodedSeries> out = new ArrayList<>(req.getTimeseriesCount());
-    LabelCanonicalizer.Builder labels = canonicalizer.builder();
-    long received = 0;
-    long histograms = 0;
-    long exemplars = 0;
-    for (int t = 0, count = req.getTimeseriesCount(); t < count; t++) {
-      Types.TimeSeries ts = req.getTimeseries(t);
-      received += ts.getSamplesCount();
-      histograms += ts.getHistogramsCount();
-      exemplars += ts.getExemplarsCount();
-      labels.reset();
-      for (int i = 0, n = ts.getLabelsCount(); i < n; i++) {
-        Types.Label l = ts.getLabels(i);
-        labels.add(l.getName(), l.getValue());
+    List<DecodedSeries> out = new ArrayList<>();
+    List<MetadataRecord> metadata = new ArrayList<>();
+    SeriesReader reader = new SeriesReader(canonicalizer.builder());
+    long[] counts = new long[3]; // samples, histograms, exemplars received
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == WIRE_TIMESERIES) {
+        int limit = in.pushLimit(in.readRawVarint32());
+        reader.read(in);
+        in.popLimit(limit);
+        counts[0] += reader.samples;
+        counts[1] += reader.histograms;
+        counts[2] += reader.exemplars.size();
+        DecodedSeries series = reader.toSeries(window, rejections);
+        if (series != null) {
+          out.add(series);
+        }
+      } else if (tag == WIRE_METADATA) {
+        metadataV1(Types.MetricMetadata.parseFrom(in.readBytes()), metadata);
+      } else if (!in.skipField(tag)) {
+        break;
       }
+    }
+    return new DecodedRequest(Protocol.V1, out, metadata, rejections, counts[0], counts[1], counts[2]);
+  }
+
+  private static final int WIRE_TIMESERIES = (1 << 3) | 2;
+  private static final int WIRE_METADATA = (3 << 3) | 2;
+  private static final int WIRE_LABELS = (1 << 3) | 2;
+  private static final int WIRE_SAMPLES = (2 << 3) | 2;
+  private static final int WIRE_EXEMPLARS = (3 << 3) | 2;
+  private static final int WIRE_HISTOGRAMS = (4 << 3) | 2;
+  private static final int WIRE_NAME = (1 << 3) | 2;
+  private static final int WIRE_VALUE = (2 << 3) | 2;
+  private static final int WIRE_SAMPLE_VALUE = (1 << 3) | 1;
+  private static final int WIRE_SAMPLE_TIMESTAMP = 2 << 3;
+
+  /** Reads one 1.0 TimeSeries into reused buffers. */
+  private final class SeriesReader {
+    private final LabelCanonicalizer.Builder labels;
+    private long[] times = new long[16];
+    private double[] values = new double[16];
+    int samples;
+    int histograms;
+    final List<Types.Exemplar> exemplars = new ArrayList<>();
+
+    SeriesReader(LabelCanonicalizer.Builder labels) {
+      this.labels = labels;
+    }
+
+    void read(CodedInputStream in) throws java.io.IOException {
+      labels.reset();
+      samples = 0;
+      histograms = 0;
+      exemplars.clear();
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        switch (tag) {
+          case WIRE_LABELS -> readLabel(in);
+          case WIRE_SAMPLES -> readSample(in);
+          case WIRE_EXEMPLARS -> exemplars.add(Types.Exemplar.parseFrom(in.readBytes()));
+          case WIRE_HISTOGRAMS -> {
+            in.skipField(tag);
+            histograms++;
+          }
+          default -> {
+            if (!in.skipField(tag)) {
+              return;
+            }
+          }
+        }
+      }
+    }
+
+    private void readLabel(CodedInputStream in) throws java.io.IOException {
+      int limit = in.pushLimit(in.readRawVarint32());
+      ByteString name = ByteString.EMPTY;
+      ByteString value = ByteString.EMPTY;
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == WIRE_NAME) {
+          name = in.readBytes();
+        } else if (tag == WIRE_VALUE) {
+          value = in.readBytes();
+        } else if (!in.skipField(tag)) {
+          break;
+        }
+      }
+      in.popLimit(limit);
+      labels.add(name, value);
+    }
+
+    private void readSample(CodedInputStream in) throws java.io.IOException {
+      int limit = in.pushLimit(in.readRawVarint32());
+      double v = 0;
+      long t = 0;
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == WIRE_SAMPLE_VALUE) {
+          v = in.readDouble();
+        } else if (tag == WIRE_SAMPLE_TIMESTAMP) {
+          t = in.readInt64();
+        } else if (!in.skipField(tag)) {
+          break;
+        }
+      }
+      in.popLimit(limit);
+      if (samples == times.length) {
+        times = java.util.Arrays.copyOf(times, samples * 2);
+        values = java.util.Arrays.copyOf(values, samples * 2);
+      }
+      times[samples] = t;
+      values[samples++] = v;
+    }
+
+    /** The series as read, validated; null when nothing of it can be stored. */
+    DecodedSeries toSeries(TimeWindow window, Rejections rejections) {
       LabelSet set;
       try {
         set = labels.build();
       } catch (SeriesRejectedException e) {
-        rejections.series(e.reason(), ts.getSamplesCount(), e.getMessage());
-        continue;
+        rejections.series(e.reason(), samples, e.getMessage());
+        return null;
       }
-      if (ts.getHistogramsCount() > 0) {
-        rejections.histograms(ts.getHistogramsCount(), histogramMessage(set));
+      if (histograms > 0) {
+        rejections.histograms(histograms, histogramMessage(set));
       }
-      int n = ts.getSamplesCount();
-      long[] times = new long[n];
-      double[] values = new double[n];
-      for (int i = 0; i < n; i++) {
-        Types.Sample s = ts.getSamples(i);
-        times[i] = s.getTimestamp();
-        values[i] = s.getValue();
-      }
-      List<ExemplarRecord> ex = ts.getExemplarsCount() == 0 ? List.of() : new ArrayList<>(ts.getExemplarsCount());
-      for (Types.Exemplar e : ts.getExemplarsList()) {
-        ByteString[] names = new ByteString[e.getLabelsCount()];
-        ByteString[] vals = new ByteString[e.getLabelsCount()];
-        for (int i = 0; i < names.length; i++) {
-          names[i] = e.getLabels(i).getName();
-          vals[i] = e.getLabels(i).getValue();
+      List<ExemplarRecord> ex = exemplars.isEmpty() ? List.of() : new ArrayList<>(exemplars.size());
+      try {
+        for (Types.Exemplar e : exemplars) {
+          ByteString[] names = new ByteString[e.getLabelsCount()];
+          ByteString[] vals = new ByteString[e.getLabelsCount()];
+          for (int i = 0; i < names.length; i++) {
+            names[i] = e.getLabels(i).getName();
+            vals[i] = e.getLabels(i).getValue();
+          }
+          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
         }
-        addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), samples, e.getMessage());
+        return null;
       }
-      DecodedSeries series = assemble(set, times, values, null, ex, window, rejections);
-      if (series != null) {
-        out.add(series);
-      }
+      return assemble(set, java.util.Arrays.copyOf(times, samples), java.util.Arrays.copyOf(values, samples), null, ex, window, rejections);
     }
-    List<MetadataRecord> metadata = new ArrayList<>(req.getMetadataCount());
-    for (Types.MetricMetadata m : req.getMetadataList()) {
-      if (m.getMetricFamilyName().isEmpty()
-          || !m.getMetricFamilyName().isValidUtf8()
-          || !m.getHelp().isValidUtf8()
-          || !m.getUnit().isValidUtf8()) {
-        continue; // metadata is advisory: a malformed entry is skipped, never fails the request
-      }
-      metadata.add(
-          new MetadataRecord(
-              m.getMetricFamilyName().toStringUtf8(),
-              m.getType().name().toLowerCase(Locale.ROOT),
-              m.getUnit().toStringUtf8(),
-              m.getHelp().toStringUtf8()));
+  }
+
+  private static void metadataV1(Types.MetricMetadata m, List<MetadataRecord> out) {
+    if (m.getMetricFamilyName().isEmpty()
+        || !m.getMetricFamilyName().isValidUtf8()
+        || !m.getHelp().isValidUtf8()
+        || !m.getUnit().isValidUtf8()) {
+      return; // metadata is advisory: a malformed entry is skipped, never fails the request
     }
-    return new DecodedRequest(Protocol.V1, out, metadata, rejections, received, histograms, exemplars);
+    out.add(
+        new MetadataRecord(
+            m.getMetricFamilyName().toStringUtf8(),
+            m.getType() == Types.MetricMetadata.MetricType.UNRECOGNIZED ? "unknown" : m.getType().name().toLowerCase(Locale.ROOT),
+            m.getUnit().toStringUtf8(),
+            m.getHelp().toStringUtf8()));
   }
 
   DecodedRequest decodeV2(Request req) {
