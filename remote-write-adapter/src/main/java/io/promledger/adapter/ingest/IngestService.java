@@ -89,8 +89,7 @@ public final class IngestService {
     Rejections rejections = request.rejections();
     List<DecodedSeries> series = electedReplicasOnly(tenant, request.series());
     if (!request.metadata().isEmpty()) {
-      int written = metadata.upsert(tenant, request.metadata());
-      metrics.metadataWritten.labelValues(protocol.label()).inc(written);
+      upsertMetadata(protocol, tenant, request);
     }
     List<DecodedSeries> storable = new ArrayList<>(series.size());
     for (DecodedSeries s : series) {
@@ -120,12 +119,19 @@ public final class IngestService {
         samples += s.acceptedSamples();
         exemplars += s.exemplars().size();
       }
-      samples -= result.refusedSamples();
+      samples -= result.refusedSamples() + result.conflictingSamples();
+      if (result.conflictingSamples() > 0) {
+        rejections.conflicts(result.conflictingSamples());
+      }
     }
     metrics.samplesWritten.labelValues(protocol.label()).inc(samples);
     metrics.exemplarsWritten.labelValues(protocol.label()).inc(exemplars);
     // Samples dropped as an HA duplicate count as written: the elected replica stores them.
     long written = samples + dropped;
+    rejections.ignored().forEach((reason, n) -> metrics.ignored.labelValues(reason.label()).inc(n));
+    if (rejections.rejectedExemplars() > 0) {
+      metrics.rejectedExemplars.labelValues(RejectReason.INVALID_EXEMPLAR.label()).inc(rejections.rejectedExemplars());
+    }
     if (rejections.isEmpty()) {
       return new WriteResponse(204, "", written, 0, exemplars, 0);
     }
@@ -134,6 +140,24 @@ public final class IngestService {
       metrics.rejectedSamples.labelValues(reason.label()).inc(c[1]);
     });
     return new WriteResponse(400, rejections.describe(written), written, 0, exemplars, 0);
+  }
+
+  /**
+   * Metadata is advisory: what PostgreSQL refuses as data is logged and counted, and the samples
+   * are still stored. Only an unavailable database fails the request (503).
+   */
+  private void upsertMetadata(Protocol protocol, String tenant, DecodedRequest request) throws SQLException {
+    try {
+      int written = metadata.upsert(tenant, request.metadata());
+      metrics.metadataWritten.labelValues(protocol.label()).inc(written);
+    } catch (SQLException e) {
+      if (SqlErrors.isTransient(e)) {
+        throw e;
+      }
+      metrics.databaseErrors.labelValues("data").inc();
+      request.rejections().ignored(IgnoredReason.INVALID_METADATA);
+      log.warn("msg=\"metadata refused by PostgreSQL; samples are stored without it\" sqlstate={} error=\"{}\"", e.getSQLState(), SqlErrors.brief(e));
+    }
   }
 
   private PendingWrite.WriteResult await(PendingWrite pending) {

@@ -19,6 +19,9 @@ public enum RejectReason {
   TOO_FAR_IN_FUTURE,
   TOO_OLD,
   NATIVE_HISTOGRAM_UNSUPPORTED,
+  INVALID_EXEMPLAR,
+  CONFLICTING_DUPLICATE,
+  EMPTY_DECODE,
   DATABASE_REJECTED;
 
   /** e.g. {@code too_far_in_future}. */

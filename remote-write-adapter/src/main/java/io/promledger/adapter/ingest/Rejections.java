@@ -11,7 +11,9 @@ public final class Rejections {
 
   private final Map<RejectReason, long[]> counts = new EnumMap<>(RejectReason.class); // {series, samples}
   private final List<String> messages = new ArrayList<>();
+  private final Map<IgnoredReason, Long> ignored = new EnumMap<>(IgnoredReason.class);
   private long histograms;
+  private long exemplars;
 
   /** A whole series refused with its {@code samples} samples. */
   public void series(RejectReason reason, long samples, String message) {
@@ -31,6 +33,32 @@ public final class Rejections {
     histograms += n;
     counts.computeIfAbsent(RejectReason.NATIVE_HISTOGRAM_UNSUPPORTED, r -> new long[2]);
     note(RejectReason.NATIVE_HISTOGRAM_UNSUPPORTED, message);
+  }
+
+  /** One exemplar refused; its series is still stored. */
+  public void exemplar(String message) {
+    exemplars++;
+    counts.computeIfAbsent(RejectReason.INVALID_EXEMPLAR, r -> new long[2]);
+    note(RejectReason.INVALID_EXEMPLAR, message);
+  }
+
+  /** Conflicting duplicates PostgreSQL did not store (the value stored first is kept). */
+  public void conflicts(long samples) {
+    counts.computeIfAbsent(RejectReason.CONFLICTING_DUPLICATE, r -> new long[2])[1] += samples;
+    note(RejectReason.CONFLICTING_DUPLICATE, samples + " samples had another value at a timestamp already stored; the first value is kept");
+  }
+
+  /** Something advisory left out; does not make the request fail. */
+  public void ignored(IgnoredReason reason) {
+    ignored.merge(reason, 1L, Long::sum);
+  }
+
+  public Map<IgnoredReason, Long> ignored() {
+    return ignored;
+  }
+
+  public long rejectedExemplars() {
+    return exemplars;
   }
 
   private void note(RejectReason reason, String message) {
@@ -62,6 +90,8 @@ public final class Rejections {
       mine[1] += c[1];
     });
     histograms += other.histograms;
+    exemplars += other.exemplars;
+    other.ignored.forEach((r, n) -> ignored.merge(r, n, Long::sum));
     for (String m : other.messages) {
       if (messages.size() < MAX_MESSAGES) {
         messages.add(m);
@@ -76,6 +106,8 @@ public final class Rejections {
       b.append(' ').append(r.label()).append('=');
       if (r == RejectReason.NATIVE_HISTOGRAM_UNSUPPORTED) {
         b.append(histograms).append(" histograms");
+      } else if (r == RejectReason.INVALID_EXEMPLAR) {
+        b.append(exemplars).append(" exemplars");
       } else {
         b.append(c[1]).append(" samples/").append(c[0]).append(" series");
       }

@@ -35,6 +35,14 @@ public final class RequestDecoder {
       in.enableAliasing(true);
       in.setSizeLimit(Integer.MAX_VALUE);
       DecodedRequest decoded = protocol == Protocol.V1 ? decodeV1(in) : decodeV2(Request.parseFrom(in));
+      if (message.length > 0 && decoded.series().isEmpty() && decoded.metadata().isEmpty() && decoded.rejections().isEmpty()
+          && decoded.rejections().ignored().isEmpty()) {
+        // Only unknown fields: most likely a 1.0 body labelled 2.0 or the other way round.
+        throw new BadRequestException(
+            RejectReason.EMPTY_DECODE,
+            "the " + message.length + "-byte body holds no time series or metadata of a " + protocol.label()
+                + " remote-write message; check that Content-Type names the message that was sent");
+      }
       return decoded;
     } catch (java.io.IOException e) {
       throw new BadRequestException(
@@ -68,7 +76,7 @@ public final class RequestDecoder {
           out.add(series);
         }
       } else if (tag == WIRE_METADATA) {
-        metadataV1(Types.MetricMetadata.parseFrom(in.readBytes()), metadata);
+        metadataV1(Types.MetricMetadata.parseFrom(in.readBytes()), metadata, rejections);
       } else if (!in.skipField(tag)) {
         break;
       }
@@ -175,37 +183,21 @@ public final class RequestDecoder {
         rejections.histograms(histograms, histogramMessage(set));
       }
       List<ExemplarRecord> ex = exemplars.isEmpty() ? List.of() : new ArrayList<>(exemplars.size());
-      try {
-        for (Types.Exemplar e : exemplars) {
-          ByteString[] names = new ByteString[e.getLabelsCount()];
-          ByteString[] vals = new ByteString[e.getLabelsCount()];
-          for (int i = 0; i < names.length; i++) {
-            names[i] = e.getLabels(i).getName();
-            vals[i] = e.getLabels(i).getValue();
-          }
-          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
+      for (Types.Exemplar e : exemplars) {
+        ByteString[] names = new ByteString[e.getLabelsCount()];
+        ByteString[] vals = new ByteString[e.getLabelsCount()];
+        for (int i = 0; i < names.length; i++) {
+          names[i] = e.getLabels(i).getName();
+          vals[i] = e.getLabels(i).getValue();
         }
-      } catch (SeriesRejectedException e) {
-        rejections.series(e.reason(), samples, e.getMessage());
-        return null;
+        try {
+          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window);
+        } catch (SeriesRejectedException bad) {
+          rejections.exemplar(bad.getMessage());
+        }
       }
       return assemble(set, java.util.Arrays.copyOf(times, samples), java.util.Arrays.copyOf(values, samples), null, ex, window, rejections);
     }
-  }
-
-  private static void metadataV1(Types.MetricMetadata m, List<MetadataRecord> out) {
-    if (m.getMetricFamilyName().isEmpty()
-        || !m.getMetricFamilyName().isValidUtf8()
-        || !m.getHelp().isValidUtf8()
-        || !m.getUnit().isValidUtf8()) {
-      return; // metadata is advisory: a malformed entry is skipped, never fails the request
-    }
-    out.add(
-        new MetadataRecord(
-            m.getMetricFamilyName().toStringUtf8(),
-            m.getType() == Types.MetricMetadata.MetricType.UNRECOGNIZED ? "unknown" : m.getType().name().toLowerCase(Locale.ROOT),
-            m.getUnit().toStringUtf8(),
-            m.getHelp().toStringUtf8()));
   }
 
   DecodedRequest decodeV2(Request req) {
@@ -234,12 +226,12 @@ public final class RequestDecoder {
           labels.add(symbol(symbols, ts.getLabelsRefs(i)), symbol(symbols, ts.getLabelsRefs(i + 1)));
         }
         set = labels.build();
-        if (ts.hasMetadata()) {
-          metadata.add(metadataV2(set.metricName(), ts.getMetadata(), symbols));
-        }
       } catch (SeriesRejectedException e) {
         rejections.series(e.reason(), ts.getSamplesCount(), e.getMessage());
         continue;
+      }
+      if (ts.hasMetadata()) {
+        metadataV2(set.metricName(), ts.getMetadata(), symbols, metadata, rejections);
       }
       if (ts.getHistogramsCount() > 0) {
         rejections.histograms(ts.getHistogramsCount(), histogramMessage(set));
@@ -252,32 +244,37 @@ public final class RequestDecoder {
         io.promledger.proto.v2.Types.Sample s = ts.getSamples(i);
         times[i] = s.getTimestamp();
         values[i] = s.getValue();
-        if (s.getStartTimestamp() != 0) {
+        long st = s.getStartTimestamp();
+        if (st != 0) {
+          // A start timestamp marks counter resets; one that cannot be right is ignored (and
+          // counted), never a reason to lose the sample itself.
+          if (st < 0 || st > s.getTimestamp()) {
+            rejections.ignored(IgnoredReason.INVALID_START_TIMESTAMP);
+            continue;
+          }
           if (starts == null) {
             starts = new long[n];
           }
-          starts[i] = s.getStartTimestamp();
+          starts[i] = st;
         }
       }
       List<ExemplarRecord> ex = new ArrayList<>(ts.getExemplarsCount());
-      try {
-        for (io.promledger.proto.v2.Types.Exemplar e : ts.getExemplarsList()) {
+      for (io.promledger.proto.v2.Types.Exemplar e : ts.getExemplarsList()) {
+        try {
           int refs = e.getLabelsRefsCount();
           if (refs % 2 != 0) {
-            throw new SeriesRejectedException(
-                RejectReason.INVALID_SYMBOL_REFERENCE, "exemplar labels_refs has odd length " + refs);
+            throw new SeriesRejectedException(RejectReason.INVALID_EXEMPLAR, "exemplar labels_refs has odd length " + refs);
           }
           ByteString[] names = new ByteString[refs / 2];
           ByteString[] vals = new ByteString[refs / 2];
           for (int i = 0; i < refs; i += 2) {
-            names[i / 2] = symbol(symbols, e.getLabelsRefs(i));
-            vals[i / 2] = symbol(symbols, e.getLabelsRefs(i + 1));
+            names[i / 2] = exemplarSymbol(symbols, e.getLabelsRefs(i));
+            vals[i / 2] = exemplarSymbol(symbols, e.getLabelsRefs(i + 1));
           }
-          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window, rejections);
+          addExemplar(ex, e.getTimestamp(), e.getValue(), names, vals, window);
+        } catch (SeriesRejectedException bad) {
+          rejections.exemplar(bad.getMessage());
         }
-      } catch (SeriesRejectedException e) {
-        rejections.series(e.reason(), n, e.getMessage());
-        continue;
       }
       DecodedSeries series = assemble(set, times, values, starts, ex, window, rejections);
       if (series != null) {
@@ -296,12 +293,14 @@ public final class RequestDecoder {
     return symbols.get(ref);
   }
 
-  private static MetadataRecord metadataV2(
-      String family, io.promledger.proto.v2.Types.Metadata m, List<ByteString> symbols) {
-    ByteString help = symbol(symbols, m.getHelpRef());
-    ByteString unit = symbol(symbols, m.getUnitRef());
-    if (!help.isValidUtf8() || !unit.isValidUtf8()) {
-      throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "metadata help or unit is not valid UTF-8");
+  /** Metadata is advisory: a malformed entry is dropped and counted, the series is still stored. */
+  private static void metadataV2(
+      String family, io.promledger.proto.v2.Types.Metadata m, List<ByteString> symbols, List<MetadataRecord> out, Rejections rejections) {
+    int help = m.getHelpRef();
+    int unit = m.getUnitRef();
+    if (help < 0 || help >= symbols.size() || unit < 0 || unit >= symbols.size()) {
+      rejections.ignored(IgnoredReason.INVALID_METADATA);
+      return;
     }
     String type =
         m.getType() == io.promledger.proto.v2.Types.Metadata.MetricType.UNRECOGNIZED
@@ -310,30 +309,63 @@ public final class RequestDecoder {
     if (type.equals("unspecified")) {
       type = "unknown";
     }
-    return new MetadataRecord(family, type, unit.toStringUtf8(), help.toStringUtf8());
+    add(new MetadataRecord(family, type, "", ""), symbols.get(unit), symbols.get(help), out, rejections);
   }
 
-  private void addExemplar(
-      List<ExemplarRecord> out,
-      long ts,
-      double value,
-      ByteString[] names,
-      ByteString[] values,
-      TimeWindow window,
-      Rejections rejections) {
-    if (!window.contains(ts)) {
-      rejections.samples(window.reasonFor(ts), 0, "exemplar at " + ts + " ms is outside the accepted time range");
+  private static void metadataV1(Types.MetricMetadata m, List<MetadataRecord> out, Rejections rejections) {
+    String type = m.getType() == Types.MetricMetadata.MetricType.UNRECOGNIZED ? "unknown" : m.getType().name().toLowerCase(Locale.ROOT);
+    if (m.getMetricFamilyName().isEmpty() || !isText(m.getMetricFamilyName())) {
+      rejections.ignored(IgnoredReason.INVALID_METADATA);
       return;
     }
+    add(new MetadataRecord(m.getMetricFamilyName().toStringUtf8(), type, "", ""), m.getUnit(), m.getHelp(), out, rejections);
+  }
+
+  private static void add(MetadataRecord base, ByteString unit, ByteString help, List<MetadataRecord> out, Rejections rejections) {
+    if (!isText(unit) || !isText(help)) {
+      rejections.ignored(IgnoredReason.INVALID_METADATA);
+      return;
+    }
+    out.add(new MetadataRecord(base.family(), base.type(), unit.toStringUtf8(), help.toStringUtf8()));
+  }
+
+  /** Valid UTF-8 without NUL: what PostgreSQL text can hold. */
+  private static boolean isText(ByteString s) {
+    if (!s.isValidUtf8()) {
+      return false;
+    }
+    for (int i = 0; i < s.size(); i++) {
+      if (s.byteAt(i) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Prometheus's limit on the labels of one exemplar, counted in characters of names and values. */
+  static final int MAX_EXEMPLAR_LABEL_CHARS = 128;
+
+  /** Adds the exemplar, or throws {@link SeriesRejectedException} (reason invalid_exemplar). */
+  private static void addExemplar(
+      List<ExemplarRecord> out, long ts, double value, ByteString[] names, ByteString[] values, TimeWindow window) {
+    if (!window.contains(ts)) {
+      throw new SeriesRejectedException(RejectReason.INVALID_EXEMPLAR, "exemplar at " + ts + " ms is " + window.describe(ts));
+    }
     StringBuilder json = new StringBuilder("{");
+    int chars = 0;
     for (int i = 0; i < names.length; i++) {
       if (!names[i].isValidUtf8() || !values[i].isValidUtf8() || names[i].isEmpty()) {
-        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "an exemplar label is empty or not valid UTF-8");
+        throw new SeriesRejectedException(RejectReason.INVALID_EXEMPLAR, "an exemplar label is empty or not valid UTF-8");
       }
       String n = names[i].toStringUtf8();
       String v = values[i].toStringUtf8();
       if (n.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
-        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "an exemplar label contains a NUL byte");
+        throw new SeriesRejectedException(RejectReason.INVALID_EXEMPLAR, "an exemplar label contains a NUL byte");
+      }
+      chars += n.codePointCount(0, n.length()) + v.codePointCount(0, v.length());
+      if (chars > MAX_EXEMPLAR_LABEL_CHARS) {
+        throw new SeriesRejectedException(
+            RejectReason.INVALID_EXEMPLAR, "exemplar labels exceed " + MAX_EXEMPLAR_LABEL_CHARS + " characters");
       }
       if (i > 0) {
         json.append(',');
@@ -343,6 +375,14 @@ public final class RequestDecoder {
       Json.appendString(json, v);
     }
     out.add(new ExemplarRecord(ts, value, json.append('}').toString()));
+  }
+
+  private static ByteString exemplarSymbol(List<ByteString> symbols, int ref) {
+    if (ref < 0 || ref >= symbols.size()) {
+      throw new SeriesRejectedException(
+          RejectReason.INVALID_EXEMPLAR, "exemplar symbol reference " + Integer.toUnsignedString(ref) + " is outside the table");
+    }
+    return symbols.get(ref);
   }
 
   /** Applies the time window and splits staleness markers from values. */

@@ -19,6 +19,8 @@ public final class AdapterMetrics {
   public final Counter rejectedSamples;
   public final Counter rejectedSeries;
   public final Counter rejectedRequests;
+  public final Counter rejectedExemplars;
+  public final Counter ignored;
   public final Counter duplicateSamples;
   public final Counter haDeduplicated;
   public final Gauge queueSamples;
@@ -50,6 +52,8 @@ public final class AdapterMetrics {
     rejectedSamples = counter(registry, "promledger_remote_write_rejected_samples_total", "Samples refused with 400, by reason.", "reason");
     rejectedSeries = counter(registry, "promledger_remote_write_rejected_series_total", "Series refused with 400, by reason.", "reason");
     rejectedRequests = counter(registry, "promledger_remote_write_rejected_requests_total", "Whole requests refused with 400 (corrupt body, bad protobuf, decoded size over the limit), by reason.", "reason");
+    rejectedExemplars = counter(registry, "promledger_remote_write_rejected_exemplars_total", "Exemplars refused with 400 (their series were stored), by reason.", "reason");
+    ignored = counter(registry, "promledger_remote_write_ignored_total", "Malformed advisory parts left out of requests that were otherwise stored: start timestamps, metadata.", "reason");
     duplicateSamples = counter(registry, "promledger_remote_write_duplicate_samples_total", "Samples whose series and timestamp were already stored: exact (same value, a no-op) or conflicting (another value; the first one is kept).", "kind");
     haDeduplicated = counter(registry, "promledger_ha_deduplicated_samples_total", "Samples of a non-elected HA replica, dropped and answered as success.", "tenant", "cluster");
     queueSamples = Gauge.builder().name("promledger_ingest_queue_samples").help("Samples waiting for a group commit.").register(registry);

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final String COPY_SAMPLES = "COPY samples (series_id, ts, value) FROM STDIN (FORMAT binary)";
-  private static final String COPY_STAGING = "COPY ingest_staging (seq, series_id, ts, value) FROM STDIN (FORMAT binary)";
+  private static final String COPY_STAGING = "COPY ingest_staging (seq, request, series_id, ts, value) FROM STDIN (FORMAT binary)";
 
   /** Creates the sample partitions that cover [fromMs, toMs]. */
   @FunctionalInterface
@@ -144,7 +144,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       metrics.commitDuration.observe((System.nanoTime() - start) / 1e9);
       metrics.commitBatchSamples.observe(rows);
       for (PendingWrite w : group) {
-        w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, 0));
+        w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, w.conflictingSamples));
       }
     } catch (SQLException e) {
       if (SqlErrors.isTransient(e)) {
@@ -183,7 +183,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         w.refusedSamples += s.acceptedSamples();
       }
     }
-    w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, 0));
+    w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, w.conflictingSamples));
   }
 
   private static List<Slice> slicesOf(List<PendingWrite> group) {
@@ -207,15 +207,20 @@ public final class GroupCommitWriter implements AutoCloseable {
     for (int attempt = 0; ; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
+        // Counted into the requests only once this transaction has committed.
+        Map<PendingWrite, Long> conflicts = new HashMap<>();
         try {
           Instant watermark = readWatermark(c);
           long rows =
-              !hasSamples(slices) ? 0 : deduplicate ? writeSamplesDeduplicated(c, slices) : copy(c, COPY_SAMPLES, slices, false);
+              !hasSamples(slices)
+                  ? 0
+                  : deduplicate ? writeSamplesDeduplicated(c, slices, conflicts) : copy(c, COPY_SAMPLES, slices, false);
           writeSeriesEnds(c, slices);
           writeSeriesStarts(c, slices);
           writeExemplars(c, slices);
           markDirty(c, slices, watermark);
           c.commit();
+          conflicts.forEach((w, n) -> w.conflictingSamples += n);
           recordNewest(slices);
           return rows;
         } catch (SQLException | RuntimeException e) {
@@ -267,11 +272,12 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** The slow path: first value wins, exact and conflicting duplicates are counted. */
-  private long writeSamplesDeduplicated(Connection c, List<Slice> slices) throws SQLException {
+  private long writeSamplesDeduplicated(Connection c, List<Slice> slices, Map<PendingWrite, Long> conflictsOut)
+      throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute(
           "CREATE TEMP TABLE IF NOT EXISTS ingest_staging "
-              + "(seq bigint, series_id bigint, ts timestamptz, value double precision) ON COMMIT DELETE ROWS");
+              + "(seq bigint, request integer, series_id bigint, ts timestamptz, value double precision) ON COMMIT DELETE ROWS");
       st.execute("TRUNCATE ingest_staging");
     }
     long staged = copy(c, COPY_STAGING, slices, true);
@@ -286,17 +292,25 @@ public final class GroupCommitWriter implements AutoCloseable {
                   + "SELECT DISTINCT ON (ts, series_id) series_id, ts, value FROM ingest_staging "
                   + "ORDER BY ts, series_id, seq ON CONFLICT DO NOTHING");
       // One index probe per staged row, pruned to its partition at run time: a join could be
-      // planned as a hash join over every partition of samples.
+      // planned as a hash join over every partition of samples. Counted per request, so that each
+      // is told exactly how many of its samples were stored.
+      equal = 0;
+      different = 0;
+      Map<PendingWrite, Long> conflicts = new HashMap<>();
+      List<PendingWrite> requests = requestsOf(slices);
       try (ResultSet rs =
           st.executeQuery(
-              "SELECT count(*) FILTER (WHERE float8send(s.value) = float8send(t.value)), "
+              "SELECT s.request, count(*) FILTER (WHERE float8send(s.value) = float8send(t.value)), "
                   + "count(*) FILTER (WHERE float8send(s.value) <> float8send(t.value)) "
                   + "FROM ingest_staging s CROSS JOIN LATERAL "
-                  + "(SELECT value FROM samples x WHERE x.ts = s.ts AND x.series_id = s.series_id) t")) {
-        rs.next();
-        equal = rs.getLong(1);
-        different = rs.getLong(2);
+                  + "(SELECT value FROM samples x WHERE x.ts = s.ts AND x.series_id = s.series_id) t GROUP BY s.request")) {
+        while (rs.next()) {
+          equal += rs.getLong(2);
+          different += rs.getLong(3);
+          conflicts.put(requests.get(rs.getInt(1)), rs.getLong(3));
+        }
       }
+      conflictsOut.putAll(conflicts);
     }
     long exact = equal - inserted;
     if (exact > 0) {
@@ -310,20 +324,38 @@ public final class GroupCommitWriter implements AutoCloseable {
     return inserted;
   }
 
+  /** The distinct requests of {@code slices}, in order; a slice's request index is its position here. */
+  private static List<PendingWrite> requestsOf(List<Slice> slices) {
+    List<PendingWrite> out = new ArrayList<>();
+    for (Slice s : slices) {
+      if (out.isEmpty() || out.get(out.size() - 1) != s.write()) {
+        out.add(s.write());
+      }
+    }
+    return out;
+  }
+
   private static long copy(Connection c, String sql, List<Slice> slices, boolean withSeq) throws SQLException {
     CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
     try {
       BinaryCopyBuffer buf = new BinaryCopyBuffer(in);
       long seq = 0;
+      int request = -1;
+      PendingWrite current = null;
       for (Slice s : slices) {
+        if (s.write() != current) {
+          current = s.write();
+          request++;
+        }
         DecodedSeries series = s.series();
         long id = s.seriesId();
         long[] ts = series.timestamps();
         double[] v = series.values();
         for (int i = 0; i < series.sampleCount(); i++) {
-          buf.startRow(withSeq ? 4 : 3);
+          buf.startRow(withSeq ? 5 : 3);
           if (withSeq) {
             buf.int8(seq++);
+            buf.int4(request);
           }
           buf.int8(id);
           buf.timestampMillis(ts[i]);

@@ -18,6 +18,8 @@ public final class PendingWrite {
   /** Series that PostgreSQL itself refused (isolated data errors). */
   final Rejections refused = new Rejections();
   long refusedSamples;
+  /** Samples not stored because another value was stored first at their (series, timestamp). */
+  long conflictingSamples;
 
   public PendingWrite(String tenant, List<DecodedSeries> series, long[] seriesIds) {
     this.tenant = tenant;
@@ -35,5 +37,5 @@ public final class PendingWrite {
   }
 
   /** What was committed for this request. */
-  public record WriteResult(Rejections refused, long refusedSamples, long refusedExemplars) {}
+  public record WriteResult(Rejections refused, long refusedSamples, long conflictingSamples) {}
 }

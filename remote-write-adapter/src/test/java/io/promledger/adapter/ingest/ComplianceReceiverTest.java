@@ -313,9 +313,11 @@ class ComplianceReceiverTest {
     b.add(b.series("__name__", m + "_unit").addSamples(Payloads.v2Sample(now(), 4))
         .setMetadata(io.promledger.proto.v2.Types.Metadata.newBuilder().setType(MetricType.METRIC_TYPE_GAUGE).setUnitRef(1000)));
     HttpResponse<String> r = adapter.write(b.build());
-    assertWritten(r, 400, 1, 0);
-    assertEquals(true, r.body().contains("invalid_symbol_reference=3 samples/3 series"), r.body());
+    // metadata is advisory: a bad unit_ref drops the metadata, not the series
+    assertWritten(r, 400, 2, 0);
+    assertEquals(true, r.body().contains("invalid_symbol_reference=2 samples/2 series"), r.body());
     assertEquals(1, stored(m));
+    assertEquals(1, stored(m + "_unit"));
   }
 
   @ParameterizedTest

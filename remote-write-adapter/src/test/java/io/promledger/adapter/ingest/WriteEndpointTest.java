@@ -73,7 +73,10 @@ class WriteEndpointTest {
     assertEquals(204, adapter.write(req).statusCode());
     HttpResponse<String> conflict =
         adapter.write(v1(v1Series("__name__", "retry_test").addSamples(sample(now - 2000, 99)).addSamples(sample(now - 1000, 12))));
-    assertEquals(204, conflict.statusCode(), conflict.body());
+    // the conflicting sample is not stored, so the sender must not be told it was: 400, 1 written
+    assertEquals(400, conflict.statusCode(), conflict.body());
+    assertEquals("1", conflict.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
+    assertTrue(conflict.body().contains("conflicting_duplicate=1 samples"), conflict.body());
     assertEquals(
         List.of(
             List.of("{}", Long.toString(now - 3000), "10"),
@@ -109,6 +112,65 @@ class WriteEndpointTest {
     assertTrue(r.body().contains("too_far_in_future=2 samples"), r.body());
     assertTrue(r.body().contains("too_old=1 samples"), r.body());
     assertEquals(List.of(List.of("{\"ok\": \"1\"}", Long.toString(now), "1")), rows("partial_test"));
+  }
+
+  @Test
+  void conflictingValuesWithinOneRequestAreCountedPerRequest() {
+    // three series entries with the same labels in one request: (1,t) (1,t)+(5,t+1s) (9,t)
+    HttpResponse<String> r =
+        adapter.write(v1(
+            v1Series("__name__", "same_request_test").addSamples(sample(now - 5000, 1)),
+            v1Series("__name__", "same_request_test").addSamples(sample(now - 5000, 1)).addSamples(sample(now - 4000, 5)),
+            v1Series("__name__", "same_request_test").addSamples(sample(now - 5000, 9))));
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("3", r.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
+    assertEquals(List.of(List.of("{}", Long.toString(now - 5000), "1"), List.of("{}", Long.toString(now - 4000), "5")),
+        rows("same_request_test"));
+  }
+
+  @Test
+  void badExemplarsMetadataAndStartTimestampsNeverCostTheSamples() {
+    double startsBefore = adapter.metric("promledger_remote_write_ignored_total", "reason", "invalid_start_timestamp");
+    double metadataBefore = adapter.metric("promledger_remote_write_ignored_total", "reason", "invalid_metadata");
+    var req = io.promledger.proto.v1.Remote.WriteRequest.newBuilder()
+        .addTimeseries(v1Series("__name__", "advisory_test", "k", "a").addSamples(sample(now, 1))
+            .addExemplars(Types.Exemplar.newBuilder().setTimestamp(now).setValue(1)
+                .addLabels(Types.Label.newBuilder().setName(io.promledger.adapter.support.Payloads.utf8("")).setValue(io.promledger.adapter.support.Payloads.utf8("x")))))
+        .addTimeseries(v1Series("__name__", "advisory_test", "k", "b").addSamples(sample(now, 2))
+            .addExemplars(Types.Exemplar.newBuilder().setTimestamp(now).setValue(2)
+                .addLabels(Types.Label.newBuilder().setName(io.promledger.adapter.support.Payloads.utf8("trace_id")).setValue(io.promledger.adapter.support.Payloads.utf8("x".repeat(200))))))
+        .addMetadata(Types.MetricMetadata.newBuilder().setMetricFamilyName(io.promledger.adapter.support.Payloads.utf8("advisory_test"))
+            .setType(Types.MetricMetadata.MetricType.GAUGE).setHelp(io.promledger.adapter.support.Payloads.utf8("a\u0000b")))
+        .build();
+    HttpResponse<String> r = adapter.write(req);
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("2", r.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
+    assertEquals("0", r.headers().firstValue("X-Prometheus-Remote-Write-Exemplars-Written").orElseThrow());
+    assertTrue(r.body().contains("invalid_exemplar=2 exemplars"), r.body());
+    assertEquals(2, rows("advisory_test").size());
+    assertEquals(0, adapter.count("SELECT count(*) FROM metric_metadata WHERE metric_family = 'advisory_test'"));
+
+    io.promledger.adapter.support.Payloads.V2 b = new io.promledger.adapter.support.Payloads.V2();
+    b.add(b.series("__name__", "advisory_v2_test")
+        .addSamples(io.promledger.proto.v2.Types.Sample.newBuilder().setTimestamp(now).setValue(3).setStartTimestamp(now + 3_600_000))
+        .addSamples(io.promledger.proto.v2.Types.Sample.newBuilder().setTimestamp(now + 1).setValue(4).setStartTimestamp(-1))
+        .setMetadata(io.promledger.proto.v2.Types.Metadata.newBuilder().setType(io.promledger.proto.v2.Types.Metadata.MetricType.METRIC_TYPE_COUNTER).setHelpRef(50)));
+    HttpResponse<String> v2 = adapter.write(b.build());
+    assertEquals(204, v2.statusCode(), v2.body());
+    assertEquals("2", v2.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
+    assertEquals(0, adapter.count("SELECT count(*) FROM series_starts st JOIN series s ON s.id = st.series_id WHERE s.metric_name = 'advisory_v2_test'"));
+    assertEquals(2, adapter.metric("promledger_remote_write_ignored_total", "reason", "invalid_start_timestamp") - startsBefore);
+    // the NUL in the 1.0 help and the out-of-range help_ref of the 2.0 series
+    assertEquals(2, adapter.metric("promledger_remote_write_ignored_total", "reason", "invalid_metadata") - metadataBefore);
+  }
+
+  @Test
+  void aBodyWithoutAnythingOfTheNamedMessageIs400() {
+    byte[] v1Body = TestAdapter.compress(v1(v1Series("__name__", "wrong_type_test").addSamples(sample(now, 1))).toByteArray());
+    HttpResponse<String> r = adapter.post(v1Body, Map.of("Content-Type", TestAdapter.V2_TYPE, "Content-Encoding", "snappy"));
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.body().contains("check that Content-Type names the message that was sent"), r.body());
+    assertEquals(204, adapter.post(TestAdapter.compress(new byte[0]), Map.of("Content-Type", TestAdapter.V2_TYPE)).statusCode());
   }
 
   @Test
