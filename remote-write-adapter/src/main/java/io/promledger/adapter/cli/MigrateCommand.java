@@ -37,7 +37,7 @@ final class MigrateCommand implements Callable<Integer> {
         throw new Main.UserError("cannot reach PostgreSQL at " + database.displayUrl() + "; check --db.url and that the server is running");
       }
       var result = database.migrate();
-      int created = database.ensurePartitions((int) rawRetention.toDays() + 1, 2);
+      int created = database.ensurePartitions(io.promledger.adapter.storage.StorageMaintenance.daysBack(rawRetention), 3);
       System.out.println("schema " + database.schema() + " at version " + result.targetSchemaVersion
           + " (" + result.migrationsExecuted + " migrations applied, " + created + " partitions created)");
       return 0;

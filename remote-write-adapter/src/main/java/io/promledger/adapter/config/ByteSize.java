@@ -32,7 +32,12 @@ public final class ByteSize {
   public static final class Converter implements picocli.CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
-      return parse(value);
+      try {
+        return parse(value);
+      } catch (IllegalArgumentException e) {
+        // picocli then prints just this message after the option name
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 }

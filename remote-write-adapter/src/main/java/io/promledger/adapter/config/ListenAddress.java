@@ -27,7 +27,12 @@ public record ListenAddress(String host, int port) {
   public static final class Converter implements picocli.CommandLine.ITypeConverter<ListenAddress> {
     @Override
     public ListenAddress convert(String value) {
-      return parse(value);
+      try {
+        return parse(value);
+      } catch (IllegalArgumentException e) {
+        // picocli then prints just this message after the option name
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 }

@@ -52,6 +52,7 @@ public final class WriteHandler implements Handler {
     try {
       protocol = ContentNegotiation.negotiate(ctx.header("Content-Type"), ctx.header("Content-Encoding"));
     } catch (ContentNegotiation.UnsupportedMediaException e) {
+      metrics.rejectedRequests.labelValues("unsupported_media_type").inc();
       respond(ctx, "unknown", new WriteResponse(415, e.getMessage(), 0, 0, 0, 0));
       return;
     }
@@ -71,26 +72,25 @@ public final class WriteHandler implements Handler {
   private WriteResponse handle(Context ctx, Protocol protocol) {
     String tenant = tenantOf(ctx);
     if (tenant == null) {
+      metrics.rejectedRequests.labelValues("invalid_tenant").inc();
       return WriteResponse.badRequest("header " + tenantHeader + " must be 1 to 128 printable ASCII characters");
     }
     long declaredBody = ctx.req().getContentLengthLong();
     if (declaredBody > limits.maxBodyBytes()) {
       return tooLarge(declaredBody);
     }
-    int bodyKiB = kib(declaredBody >= 0 ? declaredBody : limits.maxBodyBytes());
-    if (!acquire(bodyKiB)) {
-      return WriteResponse.unavailable("the adapter is decoding too much data at once; retry later");
-    }
-    int decodedKiB = 0;
+    // Memory is reserved as the body actually arrives, so a slow or idle client holds only what
+    // it has sent, not the size it declared.
+    Reservation reserved = new Reservation();
     try {
       byte[] body;
       try {
-        body = readBounded(ctx.req().getInputStream(), limits.maxBodyBytes());
+        body = readBounded(ctx.req().getInputStream(), limits.maxBodyBytes(), reserved);
       } catch (IOException e) {
         return WriteResponse.badRequest("could not read the request body: " + e.getMessage());
       }
       if (body == null) {
-        return tooLarge(-1);
+        return reserved.failed ? busy() : tooLarge(-1);
       }
       long declaredDecoded;
       try {
@@ -99,16 +99,38 @@ public final class WriteHandler implements Handler {
         metrics.rejectedRequests.labelValues(e.reason().label()).inc();
         return WriteResponse.badRequest(e.getMessage());
       }
-      if (declaredDecoded <= limits.maxDecodedBytes()) {
-        decodedKiB = kib(declaredDecoded);
-        if (!acquire(decodedKiB)) {
-          decodedKiB = 0;
-          return WriteResponse.unavailable("the adapter is decoding too much data at once; retry later");
-        }
+      if (declaredDecoded <= limits.maxDecodedBytes() && !reserved.grow(declaredDecoded)) {
+        return busy();
       }
       return ingest.write(protocol, tenant, body, body.length);
     } finally {
-      memoryKiB.release(bodyKiB + decodedKiB);
+      reserved.release();
+    }
+  }
+
+  private static WriteResponse busy() {
+    return WriteResponse.unavailable("the adapter is decoding too much data at once; retry later");
+  }
+
+  /** This request's share of the memory budget. */
+  private final class Reservation {
+    private int kib;
+    boolean failed;
+
+    /** Reserves {@code bytes} more; false (and nothing reserved) when the budget stays full for 5 s. */
+    boolean grow(long bytes) {
+      int more = kib(bytes);
+      if (!acquire(more)) {
+        failed = true;
+        return false;
+      }
+      kib += more;
+      return true;
+    }
+
+    void release() {
+      memoryKiB.release(kib);
+      kib = 0;
     }
   }
 
@@ -141,16 +163,23 @@ public final class WriteHandler implements Handler {
     return t;
   }
 
-  /** The body, or null when it is longer than {@code max}. */
-  static byte[] readBounded(InputStream in, long max) throws IOException {
+  /** The body, or null when it is longer than {@code max} or its memory cannot be reserved. */
+  private static byte[] readBounded(InputStream in, long max, Reservation reserved) throws IOException {
     byte[] buf = new byte[8192];
+    if (!reserved.grow(buf.length)) {
+      return null;
+    }
     int n = 0;
     while (true) {
       if (n == buf.length) {
         if (buf.length > max) {
           return null;
         }
-        buf = Arrays.copyOf(buf, (int) Math.min(max + 1, (long) buf.length * 2));
+        int bigger = (int) Math.min(max + 1, (long) buf.length * 2);
+        if (!reserved.grow(bigger - buf.length)) {
+          return null;
+        }
+        buf = Arrays.copyOf(buf, bigger);
       }
       int r = in.read(buf, n, buf.length - n);
       if (r < 0) {
@@ -171,11 +200,9 @@ public final class WriteHandler implements Handler {
   private void respond(Context ctx, String protocol, WriteResponse r) {
     metrics.requests.labelValues(protocol, Integer.toString(r.status())).inc();
     ctx.status(r.status());
-    if (r.status() != 415) {
-      ctx.header(SAMPLES_WRITTEN, Long.toString(r.samplesWritten()));
-      ctx.header(HISTOGRAMS_WRITTEN, Long.toString(r.histogramsWritten()));
-      ctx.header(EXEMPLARS_WRITTEN, Long.toString(r.exemplarsWritten()));
-    }
+    ctx.header(SAMPLES_WRITTEN, Long.toString(r.samplesWritten()));
+    ctx.header(HISTOGRAMS_WRITTEN, Long.toString(r.histogramsWritten()));
+    ctx.header(EXEMPLARS_WRITTEN, Long.toString(r.exemplarsWritten()));
     if (r.retryAfterSeconds() > 0) {
       ctx.header("Retry-After", Integer.toString(r.retryAfterSeconds()));
     }

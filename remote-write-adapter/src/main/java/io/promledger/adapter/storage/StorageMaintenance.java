@@ -71,7 +71,7 @@ public final class StorageMaintenance implements AutoCloseable {
       metrics.databaseUp.set(reachable ? 1 : 0);
       long now = System.currentTimeMillis();
       if (reachable && now - lastPartitionCheckMs > 5 * 60_000L) {
-        database.ensurePartitions((int) rawRetention.toDays() + 1, DAYS_AHEAD);
+        database.ensurePartitions(daysBack(rawRetention), DAYS_AHEAD);
         trimExemplars();
         lastPartitionCheckMs = now;
       }
@@ -85,12 +85,22 @@ public final class StorageMaintenance implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       reachable = false;
       metrics.databaseUp.set(0);
-      String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      String message = rootMessage(e) + "; check --db.url and that the server is running";
       if (!message.equals(lastError)) {
         log.warn("msg=\"database not usable; writes are answered 503 until it is\" url={} error=\"{}\"", database.displayUrl(), message);
         lastError = message;
       }
     }
+  }
+
+  /** The innermost message: "Connection refused" tells more than the pool's own timeout. */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.toString() : t.getMessage();
+    return m.lines().findFirst().orElse(m);
   }
 
   /** Creates partitions around a day that has none (a late or early sample); called by writers. */
@@ -104,6 +114,14 @@ public final class StorageMaintenance implements AutoCloseable {
       ps.setInt(2, (int) (to.toEpochDay() - from.toEpochDay()) + 1);
       ps.execute();
     }
+  }
+
+  /**
+   * Days of partitions kept behind today: the oldest accepted sample (now - raw retention) lies
+   * in the day that many days back. One more would create a day that retention drops again.
+   */
+  public static int daysBack(Duration rawRetention) {
+    return (int) Math.max(1, (rawRetention.toSeconds() + 86_399) / 86_400);
   }
 
   private int partitionsAhead() throws SQLException {
