@@ -15,13 +15,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "promledger-remote-write-adapter",
     mixinStandardHelpOptions = true,
+    usageHelpWidth = 110,
     versionProvider = Main.Version.class,
     description = {
-      "Receives Prometheus remote write (1.0 and 2.0), stores every sample in PostgreSQL,",
-      "rolls the samples up and reports usage for billing.",
-      "Every flag can also be set in the YAML file given by --config.file and by an environment",
-      "variable PROMLEDGER_<FLAG> (e.g. PROMLEDGER_DB_URL for --db.url).",
-      "Without a command, 'serve' runs."
+      "Receives Prometheus remote write (1.0 and 2.0), stores every sample in PostgreSQL, rolls the samples up and",
+      "reports usage for billing. Every flag can also be set in the YAML file given by --config.file and by an",
+      "environment variable PROMLEDGER_<FLAG> (e.g. PROMLEDGER_DB_URL for --db.url). Without a command, 'serve' runs."
     },
     subcommands = {
       ServeCommand.class,
