@@ -84,10 +84,11 @@ class ExporterEndToEndIT {
       String base = "http://127.0.0.1:" + exporterPort;
       awaitOk(base + "/-/ready", exporter, exporterLog);
 
-      // No database yet: pg_up 0, one log line however many scrapes.
+      // No database yet: pg_up 0, a failed scrape, one log line however many scrapes.
       Exposition before = Exposition.parse(get(base + "/metrics").body());
       Exposition.parse(get(base + "/metrics").body());
       assertEquals(0, before.get("pg_up"));
+      assertEquals(1, before.get("pg_exporter_last_scrape_error"));
       assertEquals(1, Files.readAllLines(exporterLog).stream().filter(l -> l.contains("no PostgreSQL to watch")).count(),
           Files.readString(exporterLog));
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.javalin.Javalin;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.core.metrics.Summary;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -170,6 +172,67 @@ class HttpInstrumentationTest {
     HttpResponse<String> filtered = get("/metrics?name[]=http_server_requests_in_flight");
     assertTrue(filtered.body().contains("http_server_requests_in_flight"), filtered.body());
     assertFalse(filtered.body().contains("http_server_requests_total"), filtered.body());
+  }
+
+  @Test
+  void metricsHandlerHonoursQValues() throws Exception {
+    String text = "text/plain; version=0.0.4; charset=utf-8";
+    String openMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    assertEquals(text, contentTypeFor("application/openmetrics-text;q=0, text/plain;q=0"));
+    assertEquals(text, contentTypeFor("application/openmetrics-text;q=0"));
+    assertEquals(text, contentTypeFor("application/openmetrics-text;version=1.0.0;q=0.3, text/plain;q=0.5"));
+    assertEquals(openMetrics, contentTypeFor("text/plain;q=0.2, application/openmetrics-text;version=1.0.0;q=0.9"));
+    assertEquals(text, contentTypeFor(
+        "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0, */*;q=0.1"));
+  }
+
+  @Test
+  void metricsHandlerSelectsFamiliesBySampleNames() throws Exception {
+    Summary.builder().name("job_seconds").help("Job time.").register(registry).observe(2);
+    Info.builder().name("app_build").help("Build.").labelNames("version").register(registry).addLabelValues("1.2");
+    get("/items/1");
+
+    String requests = "http_server_requests_total";
+    String duration = "http_server_request_duration_seconds";
+    assertEquals(List.of(requests), familiesFor("name[]=http_server_requests_total"));
+    assertEquals(List.of(requests), familiesFor("name[]=http_server_requests"));
+    assertEquals(List.of(requests), familiesFor("name[]=http_server_requests_created"));
+    assertEquals(List.of(duration), familiesFor("name[]=http_server_request_duration_seconds"));
+    assertEquals(List.of(duration), familiesFor("name[]=http_server_request_duration_seconds_bucket"));
+    assertEquals(List.of(duration), familiesFor("name[]=http_server_request_duration_seconds_count"));
+    assertEquals(List.of(duration), familiesFor("name[]=http_server_request_duration_seconds_sum"));
+    assertEquals(List.of(duration), familiesFor("name[]=http_server_request_duration_seconds_created"));
+    assertEquals(List.of("job_seconds"), familiesFor("name[]=job_seconds_count"));
+    assertEquals(List.of("job_seconds"), familiesFor("name[]=job_seconds_sum"));
+    assertEquals(List.of("app_build_info"), familiesFor("name[]=app_build_info"));
+    assertEquals(List.of(requests, "http_server_requests_in_flight"),
+        familiesFor("name[]=http_server_requests_total&name[]=http_server_requests_in_flight"));
+    // A suffix the family's type is not written with selects nothing.
+    assertEquals(List.of(), familiesFor("name[]=http_server_requests_in_flight_total"));
+    assertEquals(List.of(), familiesFor("name[]=http_server_requests_bucket"));
+    assertEquals(List.of(), familiesFor("name[]=job_seconds_bucket"));
+    assertEquals(List.of(), familiesFor("name[]=app_build_total"));
+
+    Exposition m = Exposition.parse(get("/metrics?name[]=http_server_requests_total").body());
+    assertEquals(1, m.get("http_server_requests_total{method=\"GET\",route=\"/items/{id}\",status=\"200\"}"));
+  }
+
+  private List<String> familiesFor(String query) throws Exception {
+    HttpResponse<String> r = get("/metrics?" + query);
+    assertEquals(200, r.statusCode(), r.body());
+    List<String> families = new ArrayList<>();
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        families.add(line.split(" ")[2]);
+      }
+    }
+    return families;
+  }
+
+  private String contentTypeFor(String accept) throws Exception {
+    HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/metrics")).header("Accept", accept));
+    assertEquals(200, r.statusCode(), r.body());
+    return r.headers().firstValue("Content-Type").orElseThrow();
   }
 
   private Exposition scrape() throws Exception {

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL metrics, read from the server at scrape time. Every part (server figures, each
  * database's tables and indexes, pg_stat_statements) is tried on its own: a failing part is
  * counted in {@code promledger_exporter_collector_errors_total} and {@code
- * pg_exporter_last_scrape_error}, and the rest is still written. Scrapes take turns on the same
+ * pg_exporter_last_scrape_error}, and the rest is still written. A scrape that cannot reach the
+ * server at all answers {@code pg_up 0} and {@code pg_exporter_last_scrape_error 1}. Scrapes take turns on the same
  * connections; one that cannot get its turn within the collection timeout reports an error.
  */
 public final class PostgresCollector implements Source {
@@ -66,7 +67,8 @@ public final class PostgresCollector implements Source {
       Scrape s = new Scrape(out, started, budget);
       s.run();
       lastUp = s.up;
-      writeSelf(out, s.up, s.errors > 0, started);
+      // As in postgres_exporter, not reaching the server is a failed scrape, not only pg_up 0.
+      writeSelf(out, s.up, !s.up || s.errors > 0, started);
       status.finished(s.up && s.errors == 0, s.errors, seconds(started));
       status.writeTo(out);
       if (options.statementsEnabled() && s.up) {

@@ -214,12 +214,41 @@ class PostgresCollectorTest {
     try (PostgresCollector collector = new PostgresCollector(none)) {
       Exposition m = Scrapes.scrape(collector);
       assertEquals(0, m.get("pg_up"));
+      assertEquals(1, m.get("pg_exporter_last_scrape_error"));
       assertEquals(0, m.get("promledger_exporter_collector_up{collector=\"postgres\"}"));
       assertEquals(1, m.get("pg_exporter_scrapes_total"));
     }
     PostgresOptions closed = withUrl(options(db.jdbcUrl(), null, null), Optional.of("jdbc:postgresql://127.0.0.1:1/postgres"));
     try (PostgresCollector collector = new PostgresCollector(closed)) {
-      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      Exposition m = Scrapes.scrape(collector);
+      assertEquals(0, m.get("pg_up"));
+      assertEquals(1, m.get("pg_exporter_last_scrape_error"));
+    }
+  }
+
+  @Test
+  void aServerStoppedAfterConnectingFailsEveryScrapeUntilItIsBack(@TempDir Path other) {
+    EmbeddedDatabase gone = EmbeddedDatabase.start(other);
+    boolean stopped = false;
+    PostgresOptions fixed = withUrl(options(db.jdbcUrl(), null, null), Optional.of(gone.jdbcUrl()));
+    try (PostgresCollector collector = new PostgresCollector(fixed)) {
+      Exposition connected = Scrapes.scrape(collector);
+      assertEquals(1, connected.get("pg_up"));
+      assertEquals(0, connected.get("pg_exporter_last_scrape_error"));
+      gone.close();
+      stopped = true;
+      // The first scrape loses the kept connection, the next ones cannot open one.
+      for (int i = 0; i < 3; i++) {
+        Exposition m = Scrapes.scrape(collector);
+        assertEquals(0, m.get("pg_up"), "scrape " + i);
+        assertEquals(1, m.get("pg_exporter_last_scrape_error"), "scrape " + i);
+        assertEquals(0, m.get("promledger_exporter_collector_up{collector=\"postgres\"}"), "scrape " + i);
+        assertEquals(i + 2, m.get("pg_exporter_scrapes_total"), "scrape " + i);
+      }
+    } finally {
+      if (!stopped) {
+        gone.close();
+      }
     }
   }
 
@@ -231,12 +260,17 @@ class PostgresCollectorTest {
     try (PostgresCollector collector = new PostgresCollector(watching)) {
       assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
       try (EmbeddedDatabase first = EmbeddedDatabase.start(other)) {
-        assertEquals(1, Scrapes.scrape(collector).get("pg_up"));
+        Exposition up = Scrapes.scrape(collector);
+        assertEquals(1, up.get("pg_up"));
+        assertEquals(0, up.get("pg_exporter_last_scrape_error"));
       }
-      assertEquals(0, Scrapes.scrape(collector).get("pg_up"));
+      Exposition down = Scrapes.scrape(collector);
+      assertEquals(0, down.get("pg_up"));
+      assertEquals(1, down.get("pg_exporter_last_scrape_error"));
       try (EmbeddedDatabase second = EmbeddedDatabase.start(other)) {
         Exposition m = Scrapes.scrape(collector);
         assertEquals(1, m.get("pg_up"));
+        assertEquals(0, m.get("pg_exporter_last_scrape_error"));
         assertEquals(4, m.get("pg_exporter_scrapes_total"));
       }
     }
