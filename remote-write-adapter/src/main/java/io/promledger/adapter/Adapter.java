@@ -102,8 +102,14 @@ public final class Adapter implements AutoCloseable {
     BackgroundJobs jobs = BackgroundJobs.start(database, registry, s.jobs(), s.retention());
     resources.push(jobs);
 
+    // Decoded requests take several times their bytes as objects: never budget more than a
+    // quarter of the heap, whatever the flag says.
+    long budget = Math.min(s.ingest().memoryBudget, Runtime.getRuntime().maxMemory() / 4);
+    if (budget < s.ingest().memoryBudget) {
+      log.info("msg=\"ingest memory budget lowered to a quarter of the heap\" budget_bytes={} max_heap_bytes={}", budget, Runtime.getRuntime().maxMemory());
+    }
     WriteHandler write =
-        new WriteHandler(ingest, limits, metrics, s.ingest().memoryBudget, s.ingest().tenantHeader, s.ingest().defaultTenant);
+        new WriteHandler(ingest, limits, metrics, budget, s.ingest().tenantHeader, s.ingest().defaultTenant);
     http =
         Javalin.create(
             config -> {

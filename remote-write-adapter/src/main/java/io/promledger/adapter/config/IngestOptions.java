@@ -23,7 +23,7 @@ public final class IngestOptions {
   public Duration commitTimeout;
 
   @Option(names = "--ingest.memory-budget", paramLabel = "SIZE", defaultValue = "512MiB", converter = ByteSize.Converter.class,
-      description = "Request bytes decoded at once; requests beyond it wait, then get 503 (default: ${DEFAULT-VALUE}).")
+      description = "Request bytes decoded at once, at most a quarter of the heap; requests beyond it wait, then get 503 (default: ${DEFAULT-VALUE}).")
   public long memoryBudget;
 
   @Option(names = "--series-cache.size", paramLabel = "N", defaultValue = "1000000",
