@@ -201,6 +201,17 @@ class ReportRefusalsTest {
   }
 
   @Test
+  void aLeadingCaseFlagGoesBeforeTheAnchorsWherePostgresqlReadsIt() throws Exception {
+    String q = "from=2026-03-01&to=2026-03-02&group_by=ns&meter=";
+    assertAnswer(200, "step_start,step_end,meter,aggregation,ns,value,unit,status,levels\r\n"
+        + "2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,rep_requests_total,increase,a,287,,final,5m\r\n",
+        get(q + meter("increase:rep_requests_total{ns=~\"(?i)A\"}")));
+    // without the flag the match is case-sensitive and anchored: nothing is selected
+    assertAnswer(200, "step_start,step_end,meter,aggregation,ns,value,unit,status,levels\r\n",
+        get(q + meter("increase:rep_requests_total{ns=~\"A|HYPERLINK\"}")));
+  }
+
+  @Test
   void labelValuesThatSpreadsheetsRunAreTextInCsvAndExactInJson() throws Exception {
     String q = "from=2026-03-01&to=2026-03-02&group_by=ns&meter=" + meter("increase:rep_requests_total");
     assertAnswer(200, "step_start,step_end,meter,aggregation,ns,value,unit,status,levels\r\n"
