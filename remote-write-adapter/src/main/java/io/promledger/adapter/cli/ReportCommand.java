@@ -4,6 +4,8 @@ import io.promledger.adapter.config.DatabaseOptions;
 import io.promledger.adapter.jobs.JobOptions;
 import io.promledger.adapter.report.Report;
 import io.promledger.adapter.report.ReportEngine;
+import io.promledger.adapter.report.ReportFailure;
+import io.promledger.adapter.report.ReportLimits;
 import io.promledger.adapter.report.ReportRequest;
 import io.promledger.adapter.report.ReportRuns;
 import io.promledger.adapter.report.ReportWriter;
@@ -11,15 +13,22 @@ import io.promledger.adapter.storage.Database;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Prints a usage report computed from the rollups and records the run. */
+/**
+ * Prints a usage report computed from the rollups and records the run. A request that is wrong
+ * or asks for more than the limits allow exits with 2 and one line {@code error: ...}; a database
+ * that cannot be reached or fails exits with 1.
+ */
 @Command(
     name = "report",
     mixinStandardHelpOptions = true,
@@ -31,6 +40,7 @@ import picocli.CommandLine.Option;
 final class ReportCommand implements Callable<Integer> {
   @Mixin DatabaseOptions db;
   @Mixin JobOptions jobs;
+  @Spec CommandSpec spec;
 
   @Option(names = "--config.file", paramLabel = "FILE", description = "YAML file with flag values.")
   String configFile;
@@ -69,6 +79,14 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FILE", description = "Write the report to this file instead of standard output.")
   Path output;
 
+  @Option(names = "--report.max-steps", paramLabel = "N", defaultValue = "" + ReportLimits.DEFAULT_MAX_STEPS,
+      description = "Refuse reports with more steps than this (default: ${DEFAULT-VALUE}).")
+  int maxSteps;
+
+  @Option(names = "--report.max-rows", paramLabel = "N", defaultValue = "" + ReportLimits.DEFAULT_MAX_ROWS,
+      description = "Refuse reports with more rows (steps x groups x meters) than this (default: ${DEFAULT-VALUE}).")
+  long maxRows;
+
   /** Opens the database, fails with one line when it cannot be reached, and migrates it. */
   static Database openMigrated(DatabaseOptions options) {
     Database database = Database.open(options);
@@ -85,17 +103,24 @@ final class ReportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Main.setLogLevel(logLevel);
     ReportRequest request;
+    ReportLimits limits;
     try {
       request = ReportRequest.of(tenant, from, to, zone, step, meters, groupBy, format, level);
+      limits = new ReportLimits(maxSteps, maxRows);
     } catch (IllegalArgumentException e) {
-      throw new Main.UserError(e.getMessage());
+      return refuse(e);
     }
     try (Database database = ReportCommand.openMigrated(db)) {
       Report report;
       try {
-        report = new ReportEngine(database.dataSource(), jobs).compute(request, Instant.now());
+        report = new ReportEngine(database.dataSource(), jobs, limits).compute(request, Instant.now());
       } catch (IllegalArgumentException e) {
-        throw new Main.UserError(e.getMessage());
+        return refuse(e);
+      } catch (SQLException e) {
+        if (ReportFailure.of(e) == ReportFailure.UNAVAILABLE) {
+          throw new Main.UserError("database unavailable: " + ReportFailure.oneLine(e));
+        }
+        throw e;
       }
       byte[] body = ReportWriter.render(report);
       ReportRuns.Run run = ReportRuns.record(database.dataSource(), report, body, jobs.pricingFile);
@@ -110,5 +135,11 @@ final class ReportCommand implements Callable<Integer> {
           + " rows=" + report.rows().size() + " sha256=" + run.sha256());
       return 0;
     }
+  }
+
+  /** The user's input is wrong: one line, exit code 2. */
+  private int refuse(IllegalArgumentException e) {
+    spec.commandLine().getErr().println("error: " + ReportFailure.oneLine(e));
+    return 2;
   }
 }

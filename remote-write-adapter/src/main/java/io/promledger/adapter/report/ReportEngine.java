@@ -44,14 +44,39 @@ public final class ReportEngine {
   private final DataSource dataSource;
   private final JobOptions options;
   private final MetricTypes types;
+  private final ReportLimits limits;
 
   public ReportEngine(DataSource dataSource, JobOptions options) {
+    this(dataSource, options, ReportLimits.DEFAULT);
+  }
+
+  public ReportEngine(DataSource dataSource, JobOptions options, ReportLimits limits) {
     this.dataSource = dataSource;
     this.options = options;
     this.types = new MetricTypes(options);
+    this.limits = limits;
   }
 
+  /**
+   * Computes the report. What the request asks for is refused with an {@link
+   * IllegalArgumentException} before the work is done when it exceeds the limits, and when the
+   * database rejects it as the user's input ({@link ReportFailure#INPUT}); other database errors
+   * are thrown as they are.
+   */
   public Report compute(ReportRequest req, Instant now) throws SQLException {
+    // Before anything is read: the steps alone may already be too many.
+    Instant[] bounds = req.step().bounds(req.from(), req.to(), req.zone(), limits.maxSteps()).toArray(Instant[]::new);
+    try {
+      return compute(req, now, bounds);
+    } catch (SQLException e) {
+      if (ReportFailure.of(e) == ReportFailure.INPUT) {
+        throw new IllegalArgumentException("the database refused the request: " + ReportFailure.oneLine(e), e);
+      }
+      throw e;
+    }
+  }
+
+  private Report compute(ReportRequest req, Instant now, Instant[] bounds) throws SQLException {
     PriceList prices = options.pricingFile == null ? null : PriceList.load(options.pricingFile);
     try (Connection c = dataSource.getConnection()) {
       // One snapshot for every query of the report.
@@ -61,9 +86,10 @@ public final class ReportEngine {
       try {
         LevelChooser chooser = new LevelChooser(c, req.level());
         Instant watermark = watermark(c);
-        Instant[] bounds = req.step().bounds(req.from(), req.to(), req.zone()).toArray(Instant[]::new);
-        List<Report.Row> rows = new ArrayList<>();
-        Set<String> levelsUsed = new TreeSet<>();
+        // Every run is planned, and the rows and intervals it will hold are counted, before any is computed.
+        List<MeterRun> runs = new ArrayList<>();
+        long rowCount = 0;
+        long intervals = 0;
         for (Meter meter : req.meters()) {
           Map<String, List<SeriesCatalog.Series>> byMetric = new TreeMap<>();
           for (SeriesCatalog.Series s : SeriesCatalog.select(c, req.tenant(), meter.selector())) {
@@ -73,9 +99,20 @@ public final class ReportEngine {
             MetricTypes.Type type = types.of(c, req.tenant(), e.getKey());
             checkType(meter, e.getKey(), type);
             PriceList.MeterPrices mp = prices == null ? null : prices.meter(e.getKey(), meter.aggregation().toString());
-            MeterRun run = new MeterRun(req, meter, e.getKey(), type, mp, bounds, chooser, now);
-            rows.addAll(run.compute(c, e.getValue(), levelsUsed));
+            MeterRun run = new MeterRun(req, meter, e.getKey(), type, mp, bounds, chooser, now, e.getValue());
+            long groups = run.groupCount();
+            rowCount += groups * (bounds.length - 1);
+            intervals += groups * (run.sub.length - 1);
+            runs.add(run);
           }
+        }
+        limits.checkRows(rowCount, "rows (steps x groups x meters)");
+        // Price changes and monthly allowances split steps further; those intervals are held in memory too.
+        limits.checkRows(intervals, "intervals to compute (steps split at months and price changes x groups x meters)");
+        List<Report.Row> rows = new ArrayList<>();
+        Set<String> levelsUsed = new TreeSet<>();
+        for (MeterRun run : runs) {
+          rows.addAll(run.compute(c, levelsUsed));
         }
         boolean provisional = rows.stream().anyMatch(Report.Row::provisional) || rows.isEmpty() && isRecent(req.to(), now);
         return new Report(req, List.copyOf(levelsUsed), watermark, provisional, prices == null ? null : prices.currency(), rows);
@@ -120,9 +157,10 @@ public final class ReportEngine {
     private final Instant now;
     private final Instant[] sub;
     private final Resolution[] subLevels;
+    private final List<SeriesCatalog.Series> series;
 
     MeterRun(ReportRequest req, Meter meter, String metric, MetricTypes.Type type, PriceList.MeterPrices prices,
-        Instant[] bounds, LevelChooser chooser, Instant now) {
+        Instant[] bounds, LevelChooser chooser, Instant now, List<SeriesCatalog.Series> series) {
       this.req = req;
       this.meter = meter;
       this.metric = metric;
@@ -131,6 +169,7 @@ public final class ReportEngine {
       this.bounds = bounds;
       this.chooser = chooser;
       this.now = now;
+      this.series = series;
       this.sub = subBounds();
       this.subLevels = new Resolution[sub.length - 1];
       for (int i = 0; i < subLevels.length; i++) {
@@ -162,7 +201,19 @@ public final class ReportEngine {
       return all.toArray(Instant[]::new);
     }
 
-    List<Report.Row> compute(Connection c, List<SeriesCatalog.Series> series, Set<String> levelsUsed) throws SQLException {
+    long groupCount() {
+      return series.stream().map(s -> groupOf(s).toString()).distinct().count();
+    }
+
+    private Map<String, String> groupOf(SeriesCatalog.Series s) {
+      Map<String, String> g = new LinkedHashMap<>();
+      for (String name : req.groupBy()) {
+        g.put(name, s.labels().getOrDefault(name, ""));
+      }
+      return g;
+    }
+
+    List<Report.Row> compute(Connection c, Set<String> levelsUsed) throws SQLException {
       Map<String, Map<String, String>> groupLabels = new TreeMap<>();
       Map<String, StepUsage[]> groups = new HashMap<>();
       // Series are read in batches so that memory stays bounded by the batch, not the tenant.
@@ -183,10 +234,7 @@ public final class ReportEngine {
       Map<Long, BucketRow> previous = RollupStore.previousRows(c, ids, sub[0]);
       Set<Long> ended = RollupStore.endedBetween(c, previous, sub[0]);
       for (SeriesCatalog.Series s : series) {
-        Map<String, String> g = new LinkedHashMap<>();
-        for (String name : req.groupBy()) {
-          g.put(name, s.labels().getOrDefault(name, ""));
-        }
+        Map<String, String> g = groupOf(s);
         String key = g.toString();
         groupLabels.putIfAbsent(key, g);
         StepUsage[] u =

@@ -37,6 +37,9 @@ public record ReportRequest(
     if (meters == null || meters.isEmpty()) {
       throw new IllegalArgumentException("at least one meter is required, e.g. meter=increase:http_requests_total");
     }
+    if (tenant != null && tenant.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("the tenant contains a NUL character");
+    }
     ZoneId z = ReportTime.zone(zone == null ? "UTC" : zone);
     Instant f = ReportTime.parse(from, z, "from");
     Instant t = ReportTime.parse(to, z, "to");

@@ -12,7 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Renders a report as CSV (RFC 4180) or JSON; step bounds are written in the report's zone. */
+/**
+ * Renders a report as CSV (RFC 4180) or JSON; step bounds are written in the report's zone.
+ *
+ * <p>CSV reports are opened in spreadsheets, which run a cell that starts with {@code =}, {@code
+ * +}, {@code -}, {@code @}, a tab or a carriage return as a formula. Label values come from the
+ * monitored systems, so in CSV a group value starting with one of those is written as OWASP
+ * recommends against formula injection: prefixed with a single quote and quoted, e.g. {@code
+ * =HYPERLINK(1)} as {@code "'=HYPERLINK(1)"}, which a spreadsheet shows as text. A value that
+ * itself starts with a single quote gets one more, so a reader that wants the label values back
+ * drops one leading single quote wherever there is one. JSON reports carry every value exactly.
+ */
 public final class ReportWriter {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -43,7 +53,7 @@ public final class ReportWriter {
     for (Report.Row r : report.rows()) {
       List<String> cells = new ArrayList<>(List.of(time(r.stepStart(), zone), time(r.stepEnd(), zone), r.meter(), r.aggregation()));
       for (String g : report.request().groupBy()) {
-        cells.add(r.group().get(g));
+        cells.add(neutralised(r.group().get(g)));
       }
       cells.add(plain(r.value()));
       cells.add(r.unit());
@@ -106,13 +116,21 @@ public final class ReportWriter {
     return d == null ? "" : d.toPlainString();
   }
 
+  /** A CSV cell a spreadsheet reads as text, not as a formula; marked by quotes that {@link #line} keeps. */
+  static String neutralised(String value) {
+    if (value == null || value.isEmpty() || "=+-@\t\r'".indexOf(value.charAt(0)) < 0) {
+      return value;
+    }
+    return "'" + value;
+  }
+
   private static void line(StringBuilder b, List<String> cells) {
     for (int i = 0; i < cells.size(); i++) {
       if (i > 0) {
         b.append(',');
       }
       String c = cells.get(i) == null ? "" : cells.get(i);
-      if (c.contains(",") || c.contains("\"") || c.contains("\n") || c.contains("\r")) {
+      if (c.contains(",") || c.contains("\"") || c.contains("\n") || c.contains("\r") || c.startsWith("'")) {
         b.append('"').append(c.replace("\"", "\"\"")).append('"');
       } else {
         b.append(c);

@@ -36,7 +36,7 @@ final class SeriesCatalog {
             default -> " !~ ?";
           };
       sql.append(" AND ").append(column).append(op);
-      params.add(m.op().endsWith("~") ? "^(?:" + m.value() + ")$" : m.value());
+      params.add(m.op().endsWith("~") ? MatcherRegex.anchored(m.value()) : m.value());
     }
     sql.append(" ORDER BY id");
     List<Series> out = new ArrayList<>();

@@ -7,7 +7,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A Prometheus-style series selector, {@code name{label="v", other=~"re.*"}}. Names and values
- * are only ever bound as SQL parameters; regular expressions are anchored like PromQL's.
+ * are only ever bound as SQL parameters and may not contain NUL; regular expressions are anchored
+ * like PromQL's and limited to what {@link MatcherRegex} admits.
  */
 public record SeriesSelector(List<LabelMatcher> matchers) {
   private static final Pattern METRIC = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -46,11 +47,18 @@ public record SeriesSelector(List<LabelMatcher> matchers) {
         String op = c.operator();
         c.skipSpaces();
         String value = c.quoted();
+        if (value.indexOf('\0') >= 0) {
+          throw bad(text, "the value for " + name + " contains a NUL character");
+        }
         if (op.endsWith("~")) {
           try {
             Pattern.compile(value);
           } catch (PatternSyntaxException e) {
             throw bad(text, "invalid regular expression for " + name + ": " + e.getDescription());
+          }
+          String unsupported = MatcherRegex.unsupported(value);
+          if (unsupported != null) {
+            throw bad(text, "the regular expression for " + name + " uses " + unsupported + ", which is not supported");
           }
         }
         matchers.add(new LabelMatcher(name, op, value));

@@ -26,9 +26,10 @@ public enum Step {
   /**
    * The step boundaries from {@code from} to {@code to} (both included). Days and months follow
    * the zone's calendar, so a day across a DST change lasts 23 or 25 hours; the first and last
-   * steps are cut at the range bounds.
+   * steps are cut at the range bounds. More than {@code maxSteps} steps are refused before they
+   * are made.
    */
-  public List<Instant> bounds(Instant from, Instant to, ZoneId zone) {
+  public List<Instant> bounds(Instant from, Instant to, ZoneId zone, int maxSteps) {
     List<Instant> out = new ArrayList<>();
     out.add(from);
     if (this != RANGE) {
@@ -40,6 +41,10 @@ public enum Step {
           break;
         }
         if (i.isAfter(from)) {
+          if (out.size() >= maxSteps) {
+            throw new IllegalArgumentException("the report would have more than " + maxSteps + " " + this
+                + " steps, the most allowed; narrow from and to or use a coarser step");
+          }
           out.add(i);
         }
       }

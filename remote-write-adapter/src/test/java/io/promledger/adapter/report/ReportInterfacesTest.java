@@ -120,7 +120,7 @@ class ReportInterfacesTest {
     assertEquals(1, r.err().strip().lines().count());
   }
 
-  private static HttpRequest get(Javalin app, String query) {
+  static HttpRequest get(Javalin app, String query) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/api/v1/reports/usage?" + query))
         .timeout(Duration.ofSeconds(30)).GET().build();
   }
