@@ -202,7 +202,15 @@ public final class ReportEngine {
     }
 
     long groupCount() {
-      return series.stream().map(s -> groupOf(s).toString()).distinct().count();
+      return series.stream().map(s -> groupKey(groupOf(s))).distinct().count();
+    }
+
+    /**
+     * The group's values joined by NUL, which no stored label value contains: unlike the map's
+     * text form, two different label sets can never share a key.
+     */
+    private static String groupKey(Map<String, String> group) {
+      return String.join("\u0000", group.values());
     }
 
     private Map<String, String> groupOf(SeriesCatalog.Series s) {
@@ -235,7 +243,7 @@ public final class ReportEngine {
       Set<Long> ended = RollupStore.endedBetween(c, previous, sub[0]);
       for (SeriesCatalog.Series s : series) {
         Map<String, String> g = groupOf(s);
-        String key = g.toString();
+        String key = groupKey(g);
         groupLabels.putIfAbsent(key, g);
         StepUsage[] u =
             SeriesWalker.walk(sub, options.gaugeMaxGap, previous.get(s.id()), ended.contains(s.id()), rows.getOrDefault(s.id(), List.of()));
