@@ -43,6 +43,13 @@ class ReportRefusalsTest {
         b.sample(s, t0.plusSeconds(300L * i), i);
       }
     }
+    // two label sets whose text forms as maps are the same: {ns=x, i=y, i=z}
+    for (String[] labels : new String[][] {{"x, i=y", "z"}, {"x", "y, i=z"}}) {
+      long s = db.series("default", "rep_groups_total", "ns", labels[0], "i", labels[1]);
+      for (int i = 0; i < 288; i++) {
+        b.sample(s, t0.plusSeconds(300L * i), i);
+      }
+    }
     b.commit();
     new RollupJob(db.database().dataSource(), Duration.ZERO, Duration.ofMinutes(5), null).runOnce(t0.plus(Duration.ofDays(2)));
     app = Javalin.create()
@@ -221,5 +228,13 @@ class ReportRefusalsTest {
     HttpResponse<String> json = get(q + "&format=json");
     assertEquals(200, json.statusCode());
     assertEquals(1, json.body().split("\"ns\" : \"=HYPERLINK\\(1\\)\"", -1).length - 1, json.body());
+  }
+
+  @Test
+  void groupsWhoseLabelsPrintAlikeStayApart() throws Exception {
+    String q = "from=2026-03-01&to=2026-03-02&group_by=ns,i&meter=" + meter("increase:rep_groups_total");
+    assertAnswer(200, "step_start,step_end,meter,aggregation,ns,i,value,unit,status,levels\r\n"
+        + "2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,rep_groups_total,increase,x,\"y, i=z\",287,,final,5m\r\n"
+        + "2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,rep_groups_total,increase,\"x, i=y\",z,287,,final,5m\r\n", get(q));
   }
 }
