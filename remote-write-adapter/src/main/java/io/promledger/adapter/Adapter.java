@@ -13,7 +13,6 @@ import io.promledger.adapter.http.WriteHandler;
 import io.promledger.adapter.ingest.IngestLimits;
 import io.promledger.adapter.ingest.IngestService;
 import io.promledger.adapter.ingest.RequestDecoder;
-import io.promledger.adapter.ingest.WriteResponse;
 import io.promledger.adapter.jobs.BackgroundJobs;
 import io.promledger.adapter.jobs.JobOptions;
 import io.promledger.adapter.metrics.AdapterMetrics;
@@ -109,7 +108,8 @@ public final class Adapter implements AutoCloseable {
       log.info("msg=\"ingest memory budget lowered to a quarter of the heap\" budget_bytes={} max_heap_bytes={}", budget, Runtime.getRuntime().maxMemory());
     }
     WriteHandler write =
-        new WriteHandler(ingest, limits, metrics, budget, s.ingest().tenantHeader, s.ingest().defaultTenant);
+        new WriteHandler(
+            ingest, limits, metrics, budget, s.ingest().tenantHeader, s.ingest().defaultTenant, maintenance::migrated);
     http =
         Javalin.create(
             config -> {
@@ -118,16 +118,7 @@ public final class Adapter implements AutoCloseable {
               config.useVirtualThreads = false;
               config.registerPlugin(new HttpInstrumentation(registry));
             });
-    http.post(
-        "/api/v1/write",
-        ctx -> {
-          if (!maintenance.migrated()) {
-            WriteResponse r = WriteResponse.unavailable("the database schema is not ready yet; retry later");
-            ctx.status(r.status()).header("Retry-After", "1").result(r.body());
-            return;
-          }
-          write.handle(ctx);
-        });
+    http.post("/api/v1/write", write);
     http.get("/metrics", new MetricsHandler(registry));
     http.get("/api/v1/reports/usage", new ReportHttpHandler(database, s.jobs()));
     http.get("/-/healthy", ctx -> ctx.result("promledger remote-write adapter is healthy.\n"));

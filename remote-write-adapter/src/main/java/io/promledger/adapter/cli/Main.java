@@ -5,7 +5,6 @@ import io.promledger.adapter.config.ConfigSources;
 import io.promledger.adapter.storage.StorageException;
 import io.promledger.embedded.EmbeddedDatabase;
 import java.io.PrintWriter;
-import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -132,9 +131,5 @@ public final class Main implements Runnable {
     public UserError(String message) {
       super(message);
     }
-  }
-
-  static String[] copy(String[] a) {
-    return Arrays.copyOf(a, a.length);
   }
 }

@@ -35,9 +35,17 @@ public final class WriteHandler implements Handler {
   private final Semaphore memoryKiB;
   private final String tenantHeader;
   private final String defaultTenant;
+  private final java.util.function.BooleanSupplier schemaReady;
 
   public WriteHandler(
-      IngestService ingest, IngestLimits limits, AdapterMetrics metrics, long memoryBudgetBytes, String tenantHeader, String defaultTenant) {
+      IngestService ingest,
+      IngestLimits limits,
+      AdapterMetrics metrics,
+      long memoryBudgetBytes,
+      String tenantHeader,
+      String defaultTenant,
+      java.util.function.BooleanSupplier schemaReady) {
+    this.schemaReady = schemaReady;
     this.ingest = ingest;
     this.limits = limits;
     this.metrics = metrics;
@@ -70,6 +78,9 @@ public final class WriteHandler implements Handler {
   }
 
   private WriteResponse handle(Context ctx, Protocol protocol) {
+    if (!schemaReady.getAsBoolean()) {
+      return WriteResponse.unavailable("the database schema is not ready yet; retry later");
+    }
     String tenant = tenantOf(ctx);
     if (tenant == null) {
       metrics.rejectedRequests.labelValues("invalid_tenant").inc();

@@ -20,11 +20,4 @@ public record DecodedRequest(
     return n;
   }
 
-  public long acceptedExemplars() {
-    long n = 0;
-    for (DecodedSeries s : series) {
-      n += s.exemplars().size();
-    }
-    return n;
-  }
 }

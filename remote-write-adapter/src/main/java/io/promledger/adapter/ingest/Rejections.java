@@ -75,10 +75,6 @@ public final class Rejections {
     return counts;
   }
 
-  public long rejectedHistograms() {
-    return histograms;
-  }
-
   public long rejectedSamples() {
     return counts.values().stream().mapToLong(c -> c[1]).sum();
   }

@@ -107,16 +107,21 @@ public final class Database implements AutoCloseable {
    * @return the number of partitions created
    */
   public int ensurePartitions(int back, int ahead) throws SQLException {
-    LocalDate from = LocalDate.now(ZoneOffset.UTC).minusDays(back);
+    return ensurePartitions(LocalDate.now(ZoneOffset.UTC).minusDays(back), back + ahead + 1);
+  }
+
+  /** Creates the daily sample partitions of [from, from + days) that do not exist yet. */
+  public int ensurePartitions(LocalDate from, int days) throws SQLException {
     try (Connection c = pool.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT ensure_sample_partitions(?, ?)")) {
+      c.setAutoCommit(true);
       ps.setObject(1, from);
-      ps.setInt(2, back + ahead + 1);
+      ps.setInt(2, days);
       try (var rs = ps.executeQuery()) {
         rs.next();
         int created = rs.getInt(1);
         if (created > 0) {
-          log.info("msg=\"sample partitions created\" count={} from={} days={}", created, from, back + ahead + 1);
+          log.info("msg=\"sample partitions created\" count={} from={} days={}", created, from, days);
         }
         return created;
       }

@@ -98,10 +98,6 @@ public final class GroupCommitWriter implements AutoCloseable {
     queue.add(write);
   }
 
-  public long queuedRows() {
-    return queuedRows.get();
-  }
-
   private void run() {
     List<PendingWrite> group = new ArrayList<>();
     while (accepting || !queue.isEmpty()) {
@@ -144,7 +140,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       metrics.commitDuration.observe((System.nanoTime() - start) / 1e9);
       metrics.commitBatchSamples.observe(rows);
       for (PendingWrite w : group) {
-        w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, w.conflictingSamples));
+        w.done.complete(new PendingWrite.WriteResult(w.refused, w.conflictingSamples));
       }
     } catch (SQLException e) {
       if (SqlErrors.isTransient(e)) {
@@ -180,10 +176,9 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         DecodedSeries s = w.series.get(i);
         w.refused.series(RejectReason.DATABASE_REJECTED, s.acceptedSamples(), "PostgreSQL refused " + s.labels() + ": " + SqlErrors.brief(e));
-        w.refusedSamples += s.acceptedSamples();
       }
     }
-    w.done.complete(new PendingWrite.WriteResult(w.refused, w.refusedSamples, w.conflictingSamples));
+    w.done.complete(new PendingWrite.WriteResult(w.refused, w.conflictingSamples));
   }
 
   private static List<Slice> slicesOf(List<PendingWrite> group) {
@@ -259,6 +254,16 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
       Timestamp t = rs.getTimestamp(1);
       return t == null ? Instant.MIN : t.toInstant();
+    }
+  }
+
+  /** One INSERT ... SELECT FROM unnest(...) with each column bound as an array of {@code types[i]}. */
+  private static void insertArrays(Connection c, String sql, String[] types, List<?>... columns) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < columns.length; i++) {
+        ps.setArray(i + 1, c.createArrayOf(types[i], columns[i].toArray()));
+      }
+      ps.executeUpdate();
     }
   }
 
@@ -396,14 +401,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     if (ids.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO series_ends (series_id, ts) SELECT * FROM unnest(?::bigint[], ?::timestamptz[]) "
-                + "ON CONFLICT DO NOTHING")) {
-      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-      ps.setArray(2, c.createArrayOf("text", times.toArray()));
-      ps.executeUpdate();
-    }
+    insertArrays(
+        c,
+        "INSERT INTO series_ends (series_id, ts) SELECT * FROM unnest(?::bigint[], ?::timestamptz[]) "
+                + "ON CONFLICT DO NOTHING",
+        new String[] {"bigint", "text"},
+        ids, times);
   }
 
   private static void writeSeriesStarts(Connection c, List<Slice> slices) throws SQLException {
@@ -437,15 +440,12 @@ public final class GroupCommitWriter implements AutoCloseable {
       starts.add(row[1]);
       seen.add(row[2]);
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO series_starts (series_id, start_ts, first_seen) "
-                + "SELECT * FROM unnest(?::bigint[], ?::timestamptz[], ?::timestamptz[]) ON CONFLICT DO NOTHING")) {
-      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-      ps.setArray(2, c.createArrayOf("text", starts.toArray()));
-      ps.setArray(3, c.createArrayOf("text", seen.toArray()));
-      ps.executeUpdate();
-    }
+    insertArrays(
+        c,
+        "INSERT INTO series_starts (series_id, start_ts, first_seen) "
+                + "SELECT * FROM unnest(?::bigint[], ?::timestamptz[], ?::timestamptz[]) ON CONFLICT DO NOTHING",
+        new String[] {"bigint", "text", "text"},
+        ids, starts, seen);
   }
 
   private static void writeExemplars(Connection c, List<Slice> slices) throws SQLException {
@@ -464,17 +464,13 @@ public final class GroupCommitWriter implements AutoCloseable {
     if (ids.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO exemplars (series_id, ts, value, labels) "
+    insertArrays(
+        c,
+        "INSERT INTO exemplars (series_id, ts, value, labels) "
                 + "SELECT u.i, u.t::timestamptz, u.v::float8, u.l::jsonb "
-                + "FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(i, t, v, l) ON CONFLICT DO NOTHING")) {
-      ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
-      ps.setArray(2, c.createArrayOf("text", times.toArray()));
-      ps.setArray(3, c.createArrayOf("text", values.toArray()));
-      ps.setArray(4, c.createArrayOf("text", labels.toArray()));
-      ps.executeUpdate();
-    }
+                + "FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[]) AS u(i, t, v, l) ON CONFLICT DO NOTHING",
+        new String[] {"bigint", "text", "text", "text"},
+        ids, times, values, labels);
   }
 
   private static String floatText(double v) {
@@ -519,15 +515,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     if (ids.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO rollup_dirty (resolution, bucket_start, series_id) "
-                + "SELECT * FROM unnest(?::integer[], ?::timestamptz[], ?::bigint[]) ON CONFLICT DO NOTHING")) {
-      ps.setArray(1, c.createArrayOf("integer", resolutions.toArray()));
-      ps.setArray(2, c.createArrayOf("text", buckets.toArray()));
-      ps.setArray(3, c.createArrayOf("bigint", ids.toArray()));
-      ps.executeUpdate();
-    }
+    insertArrays(
+        c,
+        "INSERT INTO rollup_dirty (resolution, bucket_start, series_id) "
+                + "SELECT * FROM unnest(?::integer[], ?::timestamptz[], ?::bigint[]) ON CONFLICT DO NOTHING",
+        new String[] {"integer", "text", "bigint"},
+        resolutions, buckets, ids);
   }
 
   private void recordNewest(List<Slice> slices) {

@@ -17,7 +17,6 @@ public final class PendingWrite {
   final CompletableFuture<WriteResult> done = new CompletableFuture<>();
   /** Series that PostgreSQL itself refused (isolated data errors). */
   final Rejections refused = new Rejections();
-  long refusedSamples;
   /** Samples not stored because another value was stored first at their (series, timestamp). */
   long conflictingSamples;
 
@@ -37,5 +36,10 @@ public final class PendingWrite {
   }
 
   /** What was committed for this request. */
-  public record WriteResult(Rejections refused, long refusedSamples, long conflictingSamples) {}
+  public record WriteResult(Rejections refused, long conflictingSamples) {
+    /** Samples of the series PostgreSQL refused. */
+    public long refusedSamples() {
+      return refused.rejectedSamples();
+    }
+  }
 }

@@ -107,13 +107,7 @@ public final class StorageMaintenance implements AutoCloseable {
   public void ensurePartitionsCovering(long fromMs, long toMs) throws SQLException {
     LocalDate from = LocalDate.ofInstant(java.time.Instant.ofEpochMilli(fromMs), ZoneOffset.UTC);
     LocalDate to = LocalDate.ofInstant(java.time.Instant.ofEpochMilli(toMs), ZoneOffset.UTC);
-    try (Connection c = database.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT ensure_sample_partitions(?, ?)")) {
-      c.setAutoCommit(true);
-      ps.setObject(1, from);
-      ps.setInt(2, (int) (to.toEpochDay() - from.toEpochDay()) + 1);
-      ps.execute();
-    }
+    database.ensurePartitions(from, (int) (to.toEpochDay() - from.toEpochDay()) + 1);
   }
 
   /**
