@@ -13,6 +13,7 @@ import io.promledger.adapter.http.WriteHandler;
 import io.promledger.adapter.ingest.IngestLimits;
 import io.promledger.adapter.ingest.IngestService;
 import io.promledger.adapter.ingest.RequestDecoder;
+import io.promledger.adapter.ingest.SentLabelsCache;
 import io.promledger.adapter.jobs.BackgroundJobs;
 import io.promledger.adapter.jobs.JobOptions;
 import io.promledger.adapter.metrics.AdapterMetrics;
@@ -87,9 +88,12 @@ public final class Adapter implements AutoCloseable {
             s.ingest().batchSamples,
             s.ingest().writers);
     resources.push(writer);
+    // Both caches hold every active series; the one keyed by sent labels is the fast path.
+    SentLabelsCache sentLabels = new SentLabelsCache(s.ingest().seriesCacheSize);
     IngestService ingest =
         new IngestService(
-            new RequestDecoder(limits, Clock.systemUTC()),
+            new RequestDecoder(limits, Clock.systemUTC(), sentLabels),
+            sentLabels,
             new SeriesRegistry(database.dataSource(), new SeriesCache(s.ingest().seriesCacheSize), metrics),
             new MetadataStore(database.dataSource()),
             writer,

@@ -2,9 +2,12 @@ package io.promledger.bench.jmh;
 
 import com.google.protobuf.ByteString;
 import io.promledger.adapter.ingest.DecodedRequest;
+import io.promledger.adapter.ingest.DecodedSeries;
+import io.promledger.adapter.ingest.KnownSeries;
 import io.promledger.adapter.ingest.IngestLimits;
 import io.promledger.adapter.ingest.Protocol;
 import io.promledger.adapter.ingest.RequestDecoder;
+import io.promledger.adapter.ingest.SentLabelsCache;
 import io.promledger.adapter.ingest.SnappyBody;
 import io.promledger.proto.v1.Remote.WriteRequest;
 import io.promledger.proto.v1.Types;
@@ -37,6 +40,7 @@ import org.xerial.snappy.Snappy;
 public class DecodeBenchmark {
   private byte[] body;
   private RequestDecoder decoder;
+  private RequestDecoder knownDecoder;
 
   @Setup
   public void setup() throws IOException {
@@ -54,11 +58,25 @@ public class DecodeBenchmark {
       t.addSamples(Types.Sample.newBuilder().setTimestamp(now).setValue(s));
     }
     body = Snappy.compress(req.build().toByteArray());
-    decoder = new RequestDecoder(IngestLimits.defaults(), Clock.systemUTC());
+    decoder = new RequestDecoder(IngestLimits.defaults(), Clock.systemUTC(), null);
+    // A cache that knows every series of the body, as after the first request of a sender.
+    SentLabelsCache cache = new SentLabelsCache(10_000);
+    knownDecoder = new RequestDecoder(IngestLimits.defaults(), Clock.systemUTC(), cache);
+    long id = 1;
+    for (DecodedSeries s : decoder.decode(Protocol.V1, "default", SnappyBody.decode(body, body.length, 32 << 20)).series()) {
+      cache.put(s.sent(), new KnownSeries(id++, null, null, null));
+    }
   }
 
+  /** Series not seen before: every label decoded, validated, sorted and hashed. */
   @Benchmark
   public DecodedRequest decodeAndCanonicalize() {
-    return decoder.decode(Protocol.V1, SnappyBody.decode(body, body.length, 32 << 20));
+    return decoder.decode(Protocol.V1, "default", SnappyBody.decode(body, body.length, 32 << 20));
+  }
+
+  /** Known series, recognised by their labels as sent: the steady state of a sender. */
+  @Benchmark
+  public DecodedRequest decodeKnownSeries() {
+    return knownDecoder.decode(Protocol.V1, "default", SnappyBody.decode(body, body.length, 32 << 20));
   }
 }

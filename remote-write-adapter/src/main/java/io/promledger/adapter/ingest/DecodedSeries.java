@@ -1,20 +1,107 @@
 package io.promledger.adapter.ingest;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * One accepted series of a request: canonical labels and its float samples, with staleness
- * markers already separated out. {@code startTimestamps} is null unless a 2.0 sender set them.
+ * One accepted series of a request: its labels and float samples, with staleness markers already
+ * separated out. {@code startTimestamps} is null unless a 2.0 sender set them.
+ *
+ * <p>A 1.0 series also carries its labels as sent ({@link #sent()}), and, when the label cache
+ * recognised them, what it knows of the series ({@link #known()}); its canonical labels are then
+ * decoded only if something asks for them, such as an error message.
  */
-public record DecodedSeries(
-    LabelSet labels,
-    long[] timestamps,
-    double[] values,
-    int sampleCount,
-    long[] staleTimestamps,
-    int staleCount,
-    long[] startTimestamps,
-    List<ExemplarRecord> exemplars) {
+public final class DecodedSeries {
+  private LabelSet labels;
+  private final Supplier<LabelSet> decodeLabels;
+  private final SentLabels sent;
+  private final KnownSeries known;
+  private final long[] timestamps;
+  private final double[] values;
+  private final int sampleCount;
+  private final long[] staleTimestamps;
+  private final int staleCount;
+  private final long[] startTimestamps;
+  private final List<ExemplarRecord> exemplars;
+  /** HA labels of a series that was decided on by its labels (not found in the label cache). */
+  String haCluster;
+  String haReplica;
+
+  DecodedSeries(
+      LabelSet labels,
+      Supplier<LabelSet> decodeLabels,
+      SentLabels sent,
+      KnownSeries known,
+      long[] timestamps,
+      double[] values,
+      int sampleCount,
+      long[] staleTimestamps,
+      int staleCount,
+      long[] startTimestamps,
+      List<ExemplarRecord> exemplars) {
+    this.labels = labels;
+    this.decodeLabels = decodeLabels;
+    this.sent = sent;
+    this.known = known;
+    this.timestamps = timestamps;
+    this.values = values;
+    this.sampleCount = sampleCount;
+    this.staleTimestamps = staleTimestamps;
+    this.staleCount = staleCount;
+    this.startTimestamps = startTimestamps;
+    this.exemplars = exemplars;
+  }
+
+  /** The same series and samples under other labels (an HA series without its replica label). */
+  DecodedSeries withLabels(LabelSet other) {
+    return new DecodedSeries(
+        other, null, sent, null, timestamps, values, sampleCount, staleTimestamps, staleCount, startTimestamps, exemplars);
+  }
+
+  public LabelSet labels() {
+    if (labels == null) {
+      labels = decodeLabels.get();
+    }
+    return labels;
+  }
+
+  /** The labels as sent, or null (2.0, or labels not sent as one run of fields). */
+  public SentLabels sent() {
+    return sent;
+  }
+
+  /** What the label cache knew of this series, or null. */
+  public KnownSeries known() {
+    return known;
+  }
+
+  public long[] timestamps() {
+    return timestamps;
+  }
+
+  public double[] values() {
+    return values;
+  }
+
+  public int sampleCount() {
+    return sampleCount;
+  }
+
+  public long[] staleTimestamps() {
+    return staleTimestamps;
+  }
+
+  public int staleCount() {
+    return staleCount;
+  }
+
+  public long[] startTimestamps() {
+    return startTimestamps;
+  }
+
+  public List<ExemplarRecord> exemplars() {
+    return exemplars;
+  }
 
   /** All samples including staleness markers: what the sender counts as written. */
   public int acceptedSamples() {

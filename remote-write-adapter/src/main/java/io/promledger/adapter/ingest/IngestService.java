@@ -29,6 +29,7 @@ public final class IngestService {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
   private final RequestDecoder decoder;
+  private final SentLabelsCache sentLabels;
   private final SeriesRegistry registry;
   private final MetadataStore metadata;
   private final GroupCommitWriter writer;
@@ -41,6 +42,7 @@ public final class IngestService {
 
   public IngestService(
       RequestDecoder decoder,
+      SentLabelsCache sentLabels,
       SeriesRegistry registry,
       MetadataStore metadata,
       GroupCommitWriter writer,
@@ -49,6 +51,7 @@ public final class IngestService {
       IngestLimits limits,
       Duration commitTimeout) {
     this.decoder = decoder;
+    this.sentLabels = sentLabels;
     this.registry = registry;
     this.metadata = metadata;
     this.writer = writer;
@@ -63,7 +66,7 @@ public final class IngestService {
   public WriteResponse write(Protocol protocol, String tenant, byte[] body, int length) {
     DecodedRequest request;
     try {
-      request = decoder.decode(protocol, SnappyBody.decode(body, length, limits.maxDecodedBytes()));
+      request = decoder.decode(protocol, tenant, SnappyBody.decode(body, length, limits.maxDecodedBytes()));
     } catch (BadRequestException e) {
       metrics.rejectedRequests.labelValues(e.reason().label()).inc();
       log.debug("msg=\"request refused\" reason={} error=\"{}\"", e.reason().label(), e.getMessage());
@@ -177,32 +180,63 @@ public final class IngestService {
 
   /**
    * Series ids in order; 0 for series refused (recorded in rejections): text that is not valid
-   * UTF-8, checked only for series not in the cache, or a label set PostgreSQL refused.
+   * UTF-8, checked only for series not in the caches, or a label set PostgreSQL refused. Series
+   * resolved here enter the label cache under the bytes their labels were sent as.
    */
   private long[] resolve(String tenant, List<DecodedSeries> storable, Rejections rejections) throws SQLException {
-    List<LabelSet> sets = new ArrayList<>(storable.size());
-    for (DecodedSeries s : storable) {
-      sets.add(s.labels());
-    }
-    long[] ids = registry.cached(tenant, sets);
-    List<Integer> unknown = new ArrayList<>();
+    long[] ids = new long[storable.size()];
+    List<Integer> decoded = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
-      if (ids[i] != 0) {
+      KnownSeries known = storable.get(i).known();
+      if (known != null && known.id() != 0) {
+        ids[i] = known.id();
+      } else {
+        decoded.add(i);
+      }
+    }
+    if (decoded.isEmpty()) {
+      metrics.seriesCacheHits.inc(ids.length);
+      return ids;
+    }
+    metrics.seriesCacheHits.inc(ids.length - decoded.size());
+    List<LabelSet> sets = new ArrayList<>(decoded.size());
+    for (int i : decoded) {
+      sets.add(storable.get(i).labels());
+    }
+    long[] cached = registry.cached(tenant, sets);
+    List<Integer> unknown = new ArrayList<>();
+    for (int k = 0; k < cached.length; k++) {
+      int i = decoded.get(k);
+      if (cached[k] != 0) {
+        ids[i] = cached[k];
+        metrics.seriesCacheHits.inc();
         continue;
       }
       try {
-        sets.get(i).checkText();
+        sets.get(k).checkText();
         unknown.add(i);
       } catch (SeriesRejectedException e) {
         rejections.series(e.reason(), storable.get(i).acceptedSamples(), e.getMessage());
       }
     }
-    if (unknown.isEmpty()) {
-      return ids;
+    if (!unknown.isEmpty()) {
+      resolveUnknown(tenant, storable, unknown, ids, rejections);
     }
+    for (int i : decoded) {
+      DecodedSeries s = storable.get(i);
+      if (ids[i] != 0 && s.sent() != null) {
+        sentLabels.put(s.sent(), KnownSeries.of(ids[i], s.haCluster, s.haReplica));
+      }
+    }
+    return ids;
+  }
+
+  /** Looks up or creates the series at {@code unknown} in PostgreSQL. */
+  private void resolveUnknown(String tenant, List<DecodedSeries> storable, List<Integer> unknown, long[] ids, Rejections rejections)
+      throws SQLException {
     List<LabelSet> toResolve = new ArrayList<>(unknown.size());
     for (int i : unknown) {
-      toResolve.add(sets.get(i));
+      toResolve.add(storable.get(i).labels());
     }
     try {
       long[] resolved = registry.resolve(tenant, toResolve);
@@ -215,8 +249,9 @@ public final class IngestService {
       }
       metrics.databaseErrors.labelValues("data").inc();
       for (int i : unknown) {
+        LabelSet set = storable.get(i).labels();
         try {
-          ids[i] = registry.resolve(tenant, List.of(sets.get(i)))[0];
+          ids[i] = registry.resolve(tenant, List.of(set))[0];
         } catch (SQLException one) {
           if (SqlErrors.isTransient(one)) {
             throw one;
@@ -224,16 +259,16 @@ public final class IngestService {
           rejections.series(
               RejectReason.DATABASE_REJECTED,
               storable.get(i).acceptedSamples(),
-              "PostgreSQL refused series " + sets.get(i) + ": " + SqlErrors.brief(one));
+              "PostgreSQL refused series " + set + ": " + SqlErrors.brief(one));
         }
       }
     }
-    return ids;
   }
 
   /**
    * Keeps series of the elected replica (with the replica label removed from their identity)
-   * and series without HA labels; drops the rest.
+   * and series without HA labels; drops the rest. Series known by their sent labels carry their
+   * HA labels and already have the id of the set without the replica label.
    */
   private List<DecodedSeries> electedReplicasOnly(String tenant, List<DecodedSeries> series) throws SQLException {
     if (!ha.enabled()) {
@@ -242,21 +277,41 @@ public final class IngestService {
     List<DecodedSeries> out = new ArrayList<>(series.size());
     Map<String, Boolean> decisions = new HashMap<>();
     for (DecodedSeries s : series) {
-      String cluster = s.labels().get(clusterLabel);
-      String replica = cluster == null ? null : s.labels().get(replicaLabel);
-      if (cluster == null || replica == null) {
+      KnownSeries known = s.known();
+      String cluster;
+      String replica;
+      String key;
+      if (known != null) {
+        cluster = known.cluster();
+        replica = known.replica();
+        key = known.haKey();
+      } else {
+        cluster = s.labels().get(clusterLabel);
+        replica = cluster == null ? null : s.labels().get(replicaLabel);
+        key = cluster == null || replica == null ? null : KnownSeries.haKey(cluster, replica);
+      }
+      if (key == null) {
         out.add(s);
         continue;
       }
-      Boolean accept = decisions.get(cluster + '\u0000' + replica);
+      Boolean accept = decisions.get(key);
       if (accept == null) {
         accept = ha.accept(tenant, cluster, replica);
-        decisions.put(cluster + '\u0000' + replica, accept);
+        decisions.put(key, accept);
       }
-      if (accept) {
-        out.add(withLabels(s, s.labels().without(ha.replicaLabel())));
-      } else {
+      if (!accept) {
         metrics.haDeduplicated.labelValues(tenant, cluster).inc(s.acceptedSamples());
+        if (known == null && s.sent() != null) {
+          // No id yet: on a fail-over the series is resolved by its labels then.
+          sentLabels.put(s.sent(), KnownSeries.of(0, cluster, replica));
+        }
+      } else if (known != null && known.id() != 0) {
+        out.add(s);
+      } else {
+        DecodedSeries elected = s.withLabels(s.labels().without(ha.replicaLabel()));
+        elected.haCluster = cluster;
+        elected.haReplica = replica;
+        out.add(elected);
       }
     }
     return out;
@@ -274,10 +329,5 @@ public final class IngestService {
       n -= s.acceptedSamples();
     }
     return n;
-  }
-
-  private static DecodedSeries withLabels(DecodedSeries s, LabelSet labels) {
-    return new DecodedSeries(
-        labels, s.timestamps(), s.values(), s.sampleCount(), s.staleTimestamps(), s.staleCount(), s.startTimestamps(), s.exemplars());
   }
 }

@@ -2,12 +2,14 @@ package io.promledger.adapter.ingest;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.promledger.proto.v1.Types;
 import io.promledger.proto.v2.Types.Request;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Decodes remote-write 1.0 and 2.0 messages into {@link DecodedRequest}s. Validation is per
@@ -21,20 +23,20 @@ public final class RequestDecoder {
   private final LabelCanonicalizer canonicalizer;
   private final IngestLimits limits;
   private final Clock clock;
+  /** Known series by their labels as sent; null: decode every series. */
+  private final SentLabelsCache sentLabels;
 
-  public RequestDecoder(IngestLimits limits, Clock clock) {
+  public RequestDecoder(IngestLimits limits, Clock clock, SentLabelsCache sentLabels) {
     this.limits = limits;
     this.canonicalizer = new LabelCanonicalizer(limits);
     this.clock = clock;
+    this.sentLabels = sentLabels;
   }
 
-  public DecodedRequest decode(Protocol protocol, byte[] message) {
+  /** Decodes a body of {@code tenant}; throws {@link BadRequestException} if it is not a message. */
+  public DecodedRequest decode(Protocol protocol, String tenant, byte[] message) {
     try {
-      // Aliasing: bytes fields become views of the decoded body instead of copies.
-      CodedInputStream in = CodedInputStream.newInstance(message);
-      in.enableAliasing(true);
-      in.setSizeLimit(Integer.MAX_VALUE);
-      DecodedRequest decoded = protocol == Protocol.V1 ? decodeV1(in) : decodeV2(Request.parseFrom(in));
+      DecodedRequest decoded = protocol == Protocol.V1 ? decodeV1(message, tenant) : decodeV2(parseV2(message));
       if (message.length > 0 && decoded.series().isEmpty() && decoded.metadata().isEmpty() && decoded.rejections().isEmpty()
           && decoded.rejections().ignored().isEmpty()) {
         // Only unknown fields: most likely a 1.0 body labelled 2.0 or the other way round.
@@ -53,21 +55,25 @@ public final class RequestDecoder {
   /**
    * Remote write 1.0, read field by field from the wire: Prometheus sends thousands of small
    * label messages per request, and building a generated message object for each one costs
-   * more than the rest of the decoding. Rare parts (exemplars, metadata) use the generated
-   * classes. Unknown fields are skipped, as protobuf-java does.
+   * more than the rest of the decoding. The labels of a series are first looked up in the label
+   * cache by their bytes as sent; only series not found there are decoded, validated and
+   * canonicalised. Rare parts (exemplars, metadata) use the generated classes. Unknown fields
+   * are skipped, as protobuf-java does.
    */
-  DecodedRequest decodeV1(CodedInputStream in) throws java.io.IOException {
+  DecodedRequest decodeV1(byte[] message, String tenant) throws java.io.IOException {
     TimeWindow window = TimeWindow.at(clock.millis(), limits);
     Rejections rejections = new Rejections();
     List<DecodedSeries> out = new ArrayList<>();
     List<MetadataRecord> metadata = new ArrayList<>();
-    SeriesReader reader = new SeriesReader(canonicalizer.builder());
+    SeriesReader reader = new SeriesReader(message, tenant);
     long[] counts = new long[3]; // samples, histograms, exemplars received
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+    WireReader in = new WireReader(message).range(0, message.length);
+    while (in.more()) {
+      int tag = in.readTag();
       if (tag == WIRE_TIMESERIES) {
-        int limit = in.pushLimit(in.readRawVarint32());
-        reader.read(in);
-        in.popLimit(limit);
+        int len = in.readLength();
+        reader.read(in.pos, in.pos + len);
+        in.pos += len;
         counts[0] += reader.samples;
         counts[1] += reader.histograms;
         counts[2] += reader.exemplars.size();
@@ -76,9 +82,11 @@ public final class RequestDecoder {
           out.add(series);
         }
       } else if (tag == WIRE_METADATA) {
-        metadataV1(Types.MetricMetadata.parseFrom(in.readBytes()), metadata, rejections);
-      } else if (!in.skipField(tag)) {
-        break;
+        int len = in.readLength();
+        metadataV1(Types.MetricMetadata.parser().parseFrom(message, in.pos, len), metadata, rejections);
+        in.pos += len;
+      } else {
+        in.skipField(tag);
       }
     }
     return new DecodedRequest(Protocol.V1, out, metadata, rejections, counts[0], counts[1], counts[2]);
@@ -95,73 +103,127 @@ public final class RequestDecoder {
   private static final int WIRE_SAMPLE_VALUE = (1 << 3) | 1;
   private static final int WIRE_SAMPLE_TIMESTAMP = 2 << 3;
 
-  /** Reads one 1.0 TimeSeries into reused buffers. */
+  /**
+   * The canonical labels of the label fields in {@code body[from, to)} (other fields there are
+   * skipped). Names and values are views of the body, which outlives every use of them.
+   */
+  private LabelSet readLabels(byte[] body, int from, int to) throws java.io.IOException {
+    LabelCanonicalizer.Builder labels = canonicalizer.builder();
+    WireReader fields = new WireReader(body).range(from, to);
+    WireReader label = new WireReader(body);
+    while (fields.more()) {
+      int tag = fields.readTag();
+      if (tag != WIRE_LABELS) {
+        fields.skipField(tag);
+        continue;
+      }
+      int len = fields.readLength();
+      label.range(fields.pos, fields.pos + len);
+      fields.pos += len;
+      ByteString name = ByteString.EMPTY;
+      ByteString value = ByteString.EMPTY;
+      while (label.more()) {
+        int t = label.readTag();
+        if (t == WIRE_NAME || t == WIRE_VALUE) {
+          int n = label.readLength();
+          ByteString bytes = UnsafeByteOperations.unsafeWrap(body, label.pos, n);
+          label.pos += n;
+          if (t == WIRE_NAME) {
+            name = bytes;
+          } else {
+            value = bytes;
+          }
+        } else {
+          label.skipField(t);
+        }
+      }
+      labels.add(name, value);
+    }
+    return labels.build();
+  }
+
+  /** Reads one 1.0 TimeSeries of a body into reused buffers. */
   private final class SeriesReader {
-    private final LabelCanonicalizer.Builder labels;
+    private final byte[] body;
+    private final String tenant;
+    private final WireReader fields;
+    private final WireReader sample;
     private long[] times = new long[16];
     private double[] values = new double[16];
+    private int seriesFrom;
+    private int seriesTo;
+    /** The run of label fields, if they came as one run (Prometheus sends them first, together). */
+    private int labelsFrom;
+    private int labelsTo;
+    private boolean labelsInOneRun;
     int samples;
     int histograms;
     final List<Types.Exemplar> exemplars = new ArrayList<>();
 
-    SeriesReader(LabelCanonicalizer.Builder labels) {
-      this.labels = labels;
+    SeriesReader(byte[] body, String tenant) {
+      this.body = body;
+      this.tenant = tenant;
+      this.fields = new WireReader(body);
+      this.sample = new WireReader(body);
     }
 
-    void read(CodedInputStream in) throws java.io.IOException {
-      labels.reset();
+    void read(int from, int to) throws java.io.IOException {
+      seriesFrom = from;
+      seriesTo = to;
+      labelsFrom = -1;
+      labelsTo = -1;
+      labelsInOneRun = true;
       samples = 0;
       histograms = 0;
       exemplars.clear();
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      fields.range(from, to);
+      while (fields.more()) {
+        int start = fields.pos;
+        int tag = fields.readTag();
         switch (tag) {
-          case WIRE_LABELS -> readLabel(in);
-          case WIRE_SAMPLES -> readSample(in);
-          case WIRE_EXEMPLARS -> exemplars.add(Types.Exemplar.parseFrom(in.readBytes()));
+          case WIRE_LABELS -> {
+            int len = fields.readLength();
+            if (labelsFrom < 0) {
+              labelsFrom = start;
+            } else if (labelsTo != start) {
+              labelsInOneRun = false;
+            }
+            fields.pos += len;
+            labelsTo = fields.pos;
+          }
+          case WIRE_SAMPLES -> {
+            int len = fields.readLength();
+            readSample(fields.pos, fields.pos + len);
+            fields.pos += len;
+          }
+          case WIRE_EXEMPLARS -> {
+            int len = fields.readLength();
+            exemplars.add(Types.Exemplar.parser().parseFrom(body, fields.pos, len));
+            fields.pos += len;
+          }
           case WIRE_HISTOGRAMS -> {
-            in.skipField(tag);
+            fields.skipField(tag);
             histograms++;
           }
-          default -> {
-            if (!in.skipField(tag)) {
-              return;
-            }
-          }
+          default -> fields.skipField(tag);
         }
       }
     }
 
-    private void readLabel(CodedInputStream in) throws java.io.IOException {
-      int limit = in.pushLimit(in.readRawVarint32());
-      ByteString name = ByteString.EMPTY;
-      ByteString value = ByteString.EMPTY;
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        if (tag == WIRE_NAME) {
-          name = in.readBytes();
-        } else if (tag == WIRE_VALUE) {
-          value = in.readBytes();
-        } else if (!in.skipField(tag)) {
-          break;
-        }
-      }
-      in.popLimit(limit);
-      labels.add(name, value);
-    }
-
-    private void readSample(CodedInputStream in) throws java.io.IOException {
-      int limit = in.pushLimit(in.readRawVarint32());
+    private void readSample(int from, int to) throws java.io.IOException {
       double v = 0;
       long t = 0;
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      sample.range(from, to);
+      while (sample.more()) {
+        int tag = sample.readTag();
         if (tag == WIRE_SAMPLE_VALUE) {
-          v = in.readDouble();
+          v = Double.longBitsToDouble(sample.readFixed64());
         } else if (tag == WIRE_SAMPLE_TIMESTAMP) {
-          t = in.readInt64();
-        } else if (!in.skipField(tag)) {
-          break;
+          t = sample.readVarint();
+        } else {
+          sample.skipField(tag);
         }
       }
-      in.popLimit(limit);
       if (samples == times.length) {
         times = java.util.Arrays.copyOf(times, samples * 2);
         values = java.util.Arrays.copyOf(values, samples * 2);
@@ -171,16 +233,33 @@ public final class RequestDecoder {
     }
 
     /** The series as read, validated; null when nothing of it can be stored. */
-    DecodedSeries toSeries(TimeWindow window, Rejections rejections) {
-      LabelSet set;
-      try {
-        set = labels.build();
-      } catch (SeriesRejectedException e) {
-        rejections.series(e.reason(), samples, e.getMessage());
-        return null;
+    DecodedSeries toSeries(TimeWindow window, Rejections rejections) throws java.io.IOException {
+      SentLabels sent = labelsFrom >= 0 && labelsInOneRun ? SentLabels.view(tenant, body, labelsFrom, labelsTo) : null;
+      KnownSeries known = sent == null || sentLabels == null ? null : sentLabels.get(sent);
+      LabelSet set = null;
+      Supplier<LabelSet> labels;
+      if (known == null) {
+        try {
+          set = readLabels(body, seriesFrom, seriesTo);
+        } catch (SeriesRejectedException e) {
+          rejections.series(e.reason(), samples, e.getMessage());
+          return null;
+        }
+        LabelSet decoded = set;
+        labels = () -> decoded;
+      } else {
+        // Known bytes decode as they did when the series was entered, so this cannot fail.
+        byte[] b = body;
+        labels = () -> {
+          try {
+            return readLabels(b, sent.from(), sent.to());
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException("cached label bytes no longer decode", e);
+          }
+        };
       }
       if (histograms > 0) {
-        rejections.histograms(histograms, histogramMessage(set));
+        rejections.histograms(histograms, histogramMessage(labels.get()));
       }
       List<ExemplarRecord> ex = exemplars.isEmpty() ? List.of() : new ArrayList<>(exemplars.size());
       for (Types.Exemplar e : exemplars) {
@@ -196,8 +275,24 @@ public final class RequestDecoder {
           rejections.exemplar(bad.getMessage());
         }
       }
-      return assemble(set, java.util.Arrays.copyOf(times, samples), java.util.Arrays.copyOf(values, samples), null, ex, window, rejections);
+      return assemble(
+          set,
+          known == null ? null : labels,
+          sent,
+          known,
+          java.util.Arrays.copyOf(times, samples),
+          java.util.Arrays.copyOf(values, samples),
+          null,
+          ex,
+          window,
+          rejections);
     }
+  }
+
+  private static Request parseV2(byte[] message) throws java.io.IOException {
+    CodedInputStream in = CodedInputStream.newInstance(message);
+    in.setSizeLimit(Integer.MAX_VALUE);
+    return Request.parseFrom(in);
   }
 
   DecodedRequest decodeV2(Request req) {
@@ -276,7 +371,7 @@ public final class RequestDecoder {
           rejections.exemplar(bad.getMessage());
         }
       }
-      DecodedSeries series = assemble(set, times, values, starts, ex, window, rejections);
+      DecodedSeries series = assemble(set, null, null, null, times, values, starts, ex, window, rejections);
       if (series != null) {
         out.add(series);
       }
@@ -385,9 +480,15 @@ public final class RequestDecoder {
     return symbols.get(ref);
   }
 
-  /** Applies the time window and splits staleness markers from values. */
+  /**
+   * Applies the time window and splits staleness markers from values. {@code set} is the
+   * decoded label set, or null when {@code lazyLabels} decodes it on demand (a cached series).
+   */
   private static DecodedSeries assemble(
       LabelSet set,
+      Supplier<LabelSet> lazyLabels,
+      SentLabels sent,
+      KnownSeries known,
       long[] times,
       double[] values,
       long[] starts,
@@ -404,7 +505,7 @@ public final class RequestDecoder {
         rejections.samples(
             window.reasonFor(t),
             1,
-            "sample of " + truncated(set) + " at " + t + " ms is " + window.describe(t));
+            "sample of " + truncated(set != null ? set : lazyLabels.get()) + " at " + t + " ms is " + window.describe(t));
         continue;
       }
       if (Double.doubleToRawLongBits(values[i]) == STALE_NAN_BITS) {
@@ -425,8 +526,10 @@ public final class RequestDecoder {
       return null;
     }
     return new DecodedSeries(
-        set, times, values, kept, staleTimes == null ? new long[0] : staleTimes, stale, starts, exemplars);
+        set, lazyLabels, sent, known, times, values, kept, staleTimes == null ? NO_TIMES : staleTimes, stale, starts, exemplars);
   }
+
+  private static final long[] NO_TIMES = new long[0];
 
   private static String histogramMessage(LabelSet set) {
     return "native histograms are not stored; the float samples of " + truncated(set)

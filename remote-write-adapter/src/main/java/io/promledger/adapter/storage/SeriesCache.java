@@ -1,47 +1,23 @@
 package io.promledger.adapter.storage;
 
-import java.util.concurrent.ConcurrentHashMap;
-
-/**
- * Bounded map from (tenant, label hash) to series id with two generations: when the young one is
- * full it becomes the old one and the previous old one is dropped. Ids found in the old generation
- * move to the young one, so series that keep arriving never leave the cache.
- */
+/** Bounded map from (tenant, label hash) to series id; see {@link GenerationalCache}. */
 public final class SeriesCache {
-  private final int generationSize;
-  private volatile ConcurrentHashMap<Key, Long> young = new ConcurrentHashMap<>();
-  private volatile ConcurrentHashMap<Key, Long> old = new ConcurrentHashMap<>();
+  private final GenerationalCache<Key, Long> ids;
 
   public SeriesCache(int maxEntries) {
-    this.generationSize = Math.max(1, maxEntries / 2);
+    this.ids = new GenerationalCache<>(maxEntries);
   }
 
   public Long get(Key key) {
-    Long id = young.get(key);
-    if (id == null) {
-      id = old.get(key);
-      if (id != null) {
-        put(key, id);
-      }
-    }
-    return id;
+    return ids.get(key);
   }
 
   public void put(Key key, long id) {
-    ConcurrentHashMap<Key, Long> y = young;
-    y.put(key, id);
-    if (y.size() >= generationSize) {
-      synchronized (this) {
-        if (young == y) {
-          old = y;
-          young = new ConcurrentHashMap<>();
-        }
-      }
-    }
+    ids.put(key, id);
   }
 
   public int size() {
-    return young.size() + old.size();
+    return ids.size();
   }
 
   /** Tenant plus the 128-bit label hash. */

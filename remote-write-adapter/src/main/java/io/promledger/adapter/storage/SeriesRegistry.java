@@ -8,25 +8,29 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
 /**
  * Resolves label sets to series ids. Known series come from the cache and never touch SQL; new
- * ones are created with INSERT ... ON CONFLICT DO NOTHING in hash order, which is race-free and
- * deadlock-free when several adapter replicas create the same series at once.
+ * ones are created with INSERT ... ON CONFLICT DO NOTHING, race-free when several adapter
+ * replicas create the same series at once. Creation is serialised by a transaction-level
+ * advisory lock, which rules out deadlocks between replicas and gives the series of one request
+ * consecutive ids in the order they came: their samples then land next to each other in the
+ * samples index instead of all over it.
  */
 public final class SeriesRegistry {
   private static final String SELECT =
       "SELECT labels_hash, id FROM series WHERE tenant = ? AND labels_hash = ANY (?)";
   private static final String INSERT =
       "INSERT INTO series (tenant, metric_name, labels, labels_hash) "
-          + "SELECT ?, u.m, u.l::jsonb, u.h FROM unnest(?::text[], ?::text[], ?::bytea[]) AS u(m, l, h) "
-          + "ORDER BY u.h ON CONFLICT (tenant, labels_hash) DO NOTHING RETURNING labels_hash, id";
+          + "SELECT ?, u.m, u.l::jsonb, u.h FROM unnest(?::text[], ?::text[], ?::bytea[]) WITH ORDINALITY AS u(m, l, h, n) "
+          + "ORDER BY u.n ON CONFLICT (tenant, labels_hash) DO NOTHING RETURNING labels_hash, id";
+  /** The two-key form has its own key space, apart from the jobs' single-key lock. */
+  private static final String CREATION_LOCK = "SELECT pg_advisory_xact_lock(1886547309, 'series'::regclass::oid::integer)";
 
   private final DataSource dataSource;
   private final SeriesCache cache;
@@ -51,8 +55,9 @@ public final class SeriesRegistry {
   /** Ids for {@code sets}, in the same order; creates the series that do not exist yet. */
   public long[] resolve(String tenant, List<LabelSet> sets) throws SQLException {
     long[] ids = new long[sets.size()];
-    Map<SeriesCache.Key, List<Integer>> missing = new HashMap<>();
-    Map<SeriesCache.Key, LabelSet> missingSets = new HashMap<>();
+    // In request order: that is the order of the new ids.
+    Map<SeriesCache.Key, List<Integer>> missing = new LinkedHashMap<>();
+    Map<SeriesCache.Key, LabelSet> missingSets = new LinkedHashMap<>();
     for (int i = 0; i < sets.size(); i++) {
       SeriesCache.Key key = SeriesCache.Key.of(tenant, sets.get(i).hash());
       Long id = cache.get(key);
@@ -111,24 +116,37 @@ public final class SeriesRegistry {
 
   private static int insert(Connection c, String tenant, List<LabelSet> sets, Map<SeriesCache.Key, Long> found)
       throws SQLException {
-    List<LabelSet> sorted = new ArrayList<>(sets);
-    sorted.sort(Comparator.comparing(LabelSet::hash, Arrays::compareUnsigned));
     int created = 0;
-    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-      ps.setString(1, tenant);
-      Array names = c.createArrayOf("text", sorted.stream().map(LabelSet::metricName).toArray());
-      Array labels = c.createArrayOf("text", sorted.stream().map(LabelSet::labelsJson).toArray());
-      Array hashes = c.createArrayOf("bytea", sorted.stream().map(LabelSet::hash).toArray(byte[][]::new));
-      ps.setArray(2, names);
-      ps.setArray(3, labels);
-      ps.setArray(4, hashes);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          found.put(SeriesCache.Key.of(tenant, rs.getBytes(1)), rs.getLong(2));
-          created++;
+    c.setAutoCommit(false);
+    try {
+      try (PreparedStatement lock = c.prepareStatement(CREATION_LOCK)) {
+        lock.execute();
+      }
+      try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+        ps.setString(1, tenant);
+        Array names = c.createArrayOf("text", sets.stream().map(LabelSet::metricName).toArray());
+        Array labels = c.createArrayOf("text", sets.stream().map(LabelSet::labelsJson).toArray());
+        Array hashes = c.createArrayOf("bytea", sets.stream().map(LabelSet::hash).toArray(byte[][]::new));
+        ps.setArray(2, names);
+        ps.setArray(3, labels);
+        ps.setArray(4, hashes);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(SeriesCache.Key.of(tenant, rs.getBytes(1)), rs.getLong(2));
+            created++;
+          }
         }
       }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException ignored) {
+        // the connection is broken; the pool discards it
+      }
+      throw e;
     }
+    c.setAutoCommit(true);
     return created;
   }
 }
