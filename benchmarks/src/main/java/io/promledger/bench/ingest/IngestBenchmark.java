@@ -48,16 +48,23 @@ public final class IngestBenchmark {
   private final int connections;
   private final Duration duration;
   private final int rounds;
-  /** Rounds sent before measuring: series creation and JIT compilation are not steady state. */
-  private final int warmupRounds;
+  /**
+   * Sending before measuring: series creation and JIT compilation are not steady state. On two
+   * cores the adapter's compiler threads stay busy for some 20 seconds.
+   */
+  private final Duration warmup;
 
   private IngestBenchmark(Map<String, String> flags) {
     series = Integer.parseInt(flags.getOrDefault("series", "10000"));
     perRequest = Integer.parseInt(flags.getOrDefault("samples-per-request", "2000"));
     connections = Integer.parseInt(flags.getOrDefault("connections", "2"));
-    duration = Duration.ofSeconds(Long.parseLong(flags.getOrDefault("duration", "20s").replace("s", "")));
-    rounds = Integer.parseInt(flags.getOrDefault("rounds", "1200"));
-    warmupRounds = Integer.parseInt(flags.getOrDefault("warmup-rounds", "100"));
+    duration = seconds(flags.getOrDefault("duration", "60s"));
+    warmup = seconds(flags.getOrDefault("warmup", "30s"));
+    rounds = Integer.parseInt(flags.getOrDefault("rounds", "4000"));
+  }
+
+  private static Duration seconds(String flag) {
+    return Duration.ofSeconds(Long.parseLong(flag.replace("s", "")));
   }
 
   public static void main(String[] args) throws Exception {
@@ -91,12 +98,17 @@ public final class IngestBenchmark {
       Process adapter = startAdapter(pg.jdbcUrl(), port, dir);
       try {
         awaitReady(port);
-        int warmupRequests = warmupRounds * (series / perRequest);
-        System.out.printf(Locale.ROOT, "warming up with %d rounds (%,d samples, series creation included)...%n", warmupRounds,
-            (long) warmupRequests * perRequest);
-        driveAdapter(payloads.subList(0, warmupRequests), port, adapter.pid(), postmaster);
+        System.out.printf(Locale.ROOT, "warming up for %d s (series creation and JIT compilation)...%n", warmup.toSeconds());
+        Result w = driveAdapter(payloads, 0, warmup, port, adapter.pid(), postmaster);
         long warmupStored = count(pg.jdbcUrl(), "SELECT count(*) FROM promledger.samples");
-        Result a = driveAdapter(payloads.subList(warmupRequests, payloads.size()), port, adapter.pid(), postmaster);
+        // Each measured phase starts from a checkpoint: neither pays for the other's dirty pages.
+        checkpoint(pg.jdbcUrl());
+        Map<String, Double> before = adapterMetrics(port);
+        Result a = driveAdapter(payloads, w.requests, duration, port, adapter.pid(), postmaster);
+        Map<String, Double> after = adapterMetrics(port);
+        if (w.requests + a.requests >= payloads.size()) {
+          System.out.println("warning: the adapter sent every pre-built request before the time was up; raise --rounds");
+        }
         long stored = count(pg.jdbcUrl(), "SELECT count(*) FROM promledger.samples") - warmupStored;
         long samplesBytes = count(pg.jdbcUrl(),
             "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'promledger.samples'::regclass");
@@ -104,12 +116,18 @@ public final class IngestBenchmark {
         adapter.destroy();
         adapter.waitFor(60, TimeUnit.SECONDS);
 
+        checkpoint(pg.jdbcUrl());
         Result c = rawCopy(pg.jdbcUrl(), a.samples, base, postmaster);
         long copyBytes = count(pg.jdbcUrl(),
             "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'public.copy_baseline'::regclass");
         System.out.printf(Locale.ROOT, "adapter:  %,d samples acknowledged in %.2f s = %,.0f samples/s; stored %,d rows; "
                 + "adapter CPU %.2f s/M samples, PostgreSQL CPU %.2f s/M; 503 retries %d%n",
             a.samples, a.seconds, a.samples / a.seconds, stored, a.clientCpu * 1e6 / a.samples, a.serverCpu * 1e6 / a.samples, a.retries);
+        double commits = delta(before, after, "promledger_ingest_commit_duration_seconds_count");
+        System.out.printf(Locale.ROOT, "          %,.0f commits, %.0f samples and %.2f ms each on average; %.2f ms per request round trip%n",
+            commits, delta(before, after, "promledger_ingest_commit_batch_samples_sum") / commits,
+            delta(before, after, "promledger_ingest_commit_duration_seconds_sum") * 1000 / commits,
+            a.seconds * 1000 * connections / a.requests);
         System.out.printf(Locale.ROOT, "raw COPY: %,d rows in %.2f s = %,.0f rows/s (binary COPY, %d connections, 100,000 rows per commit, "
                 + "same layout and primary key); PostgreSQL CPU %.2f s/M%n",
             c.samples, c.seconds, c.samples / c.seconds, connections, c.serverCpu * 1e6 / c.samples);
@@ -160,14 +178,16 @@ public final class IngestBenchmark {
     return out;
   }
 
-  record Result(long samples, double seconds, double clientCpu, double serverCpu, long retries) {}
+  record Result(long samples, int requests, double seconds, double clientCpu, double serverCpu, long retries) {}
 
-  private Result driveAdapter(List<byte[]> payloads, int port, long adapterPid, long postmaster) throws Exception {
+  /** Sends {@code payloads} from index {@code first} on for {@code time}; requests counts those acknowledged. */
+  private Result driveAdapter(List<byte[]> payloads, int first, Duration time, int port, long adapterPid, long postmaster)
+      throws Exception {
     URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/write");
-    AtomicInteger next = new AtomicInteger();
+    AtomicInteger next = new AtomicInteger(first);
     AtomicLong acked = new AtomicLong();
     AtomicLong retries = new AtomicLong();
-    long deadline = System.nanoTime() + duration.toNanos();
+    long deadline = System.nanoTime() + time.toNanos();
     double adapterCpu0 = ProcessCpu.of(adapterPid);
     double pgCpu0 = ProcessCpu.ofServer(postmaster);
     long start = System.nanoTime();
@@ -207,7 +227,7 @@ public final class IngestBenchmark {
       t.join();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Result(acked.get(), seconds, ProcessCpu.of(adapterPid) - adapterCpu0,
+    return new Result(acked.get(), (int) (acked.get() / perRequest), seconds, ProcessCpu.of(adapterPid) - adapterCpu0,
         ProcessCpu.ofServer(postmaster) - pgCpu0, retries.get());
   }
 
@@ -269,7 +289,7 @@ public final class IngestBenchmark {
     for (Connection c : conns) {
       c.close();
     }
-    return new Result(rows, seconds, 0, cpu, 0);
+    return new Result(rows, 0, seconds, 0, cpu, 0);
   }
 
   private static Process startAdapter(String jdbcUrl, int port, Path dir) throws IOException {
@@ -303,6 +323,33 @@ public final class IngestBenchmark {
       Thread.sleep(200);
     }
     throw new IllegalStateException("adapter not ready within 60 s");
+  }
+
+  private static void checkpoint(String jdbcUrl) throws SQLException {
+    try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+    }
+  }
+
+  /** The adapter's own counters and histogram sums, by series name without labels. */
+  private static Map<String, Double> adapterMetrics(int port) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    Map<String, Double> out = new HashMap<>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("#") || line.isBlank()) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      String name = line.substring(0, space).replaceFirst("\\{.*", "");
+      out.merge(name, Double.parseDouble(line.substring(space + 1)), Double::sum);
+    }
+    return out;
+  }
+
+  private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+    return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
   }
 
   private static long postmasterPid(Path dataDir) throws IOException {

@@ -89,7 +89,7 @@ public final class RetentionJob {
   }
 
   private long dropPartition(LocalDate day, Instant dayEnd) throws SQLException {
-    String name = "samples_" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
+    String name = io.promledger.adapter.storage.StorageMaintenance.partitionName(day);
     long rows = Transactions.inTransaction(dataSource, c -> {
       try (Statement s = c.createStatement()) {
       long n;

@@ -11,7 +11,12 @@ public final class BinaryCopyBuffer {
   private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
   /** Milliseconds from the Unix epoch to PostgreSQL's epoch, 2000-01-01 UTC. */
   private static final long PG_EPOCH_MS = 946_684_800_000L;
-  private static final int CHUNK = 1 << 20;
+  /**
+   * Small enough to be an ordinary young-generation object: a buffer of half a G1 region or
+   * more is allocated as a humongous object in the old generation, and one per commit kept the
+   * collector in concurrent cycles.
+   */
+  private static final int CHUNK = 64 << 10;
 
   private final CopyIn copy;
   private final byte[] buf = new byte[CHUNK + 64];

@@ -209,7 +209,7 @@ public final class GroupCommitWriter implements AutoCloseable {
           long rows =
               !hasSamples(slices)
                   ? 0
-                  : deduplicate ? writeSamplesDeduplicated(c, slices, conflicts) : copy(c, COPY_SAMPLES, slices, false);
+                  : deduplicate ? writeSamplesDeduplicated(c, slices, conflicts) : copy(c, copySamplesInto(slices), slices, false);
           writeSeriesEnds(c, slices);
           writeSeriesStarts(c, slices);
           writeExemplars(c, slices);
@@ -229,7 +229,7 @@ public final class GroupCommitWriter implements AutoCloseable {
               deduplicate = true;
               continue;
             }
-            if (SqlErrors.isMissingPartition(sql)) {
+            if (SqlErrors.isMissingPartition(sql) || SqlErrors.isUndefinedTable(sql)) {
               createPartitionsFor(slices);
               continue;
             }
@@ -238,6 +238,28 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The COPY for the fast path: straight into the day's partition when every sample falls on one
+   * UTC day (nearly every commit), which spares PostgreSQL the routing of each row; into the
+   * partitioned table otherwise. A missing partition fails the COPY either way and is created.
+   */
+  private static String copySamplesInto(List<Slice> slices) {
+    long day = Long.MIN_VALUE;
+    for (Slice s : slices) {
+      long[] ts = s.series().timestamps();
+      for (int i = 0; i < s.series().sampleCount(); i++) {
+        long d = Math.floorDiv(ts[i], 86_400_000L);
+        if (day == Long.MIN_VALUE) {
+          day = d;
+        } else if (d != day) {
+          return COPY_SAMPLES;
+        }
+      }
+    }
+    return "COPY " + StorageMaintenance.partitionName(java.time.LocalDate.ofEpochDay(day))
+        + " (series_id, ts, value) FROM STDIN (FORMAT binary)";
   }
 
   /**

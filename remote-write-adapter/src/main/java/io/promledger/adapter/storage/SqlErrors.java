@@ -35,6 +35,11 @@ public final class SqlErrors {
   }
 
   /** No partition of samples covers a row. */
+  /** A relation that does not exist, such as a day partition not yet created or already dropped. */
+  public static boolean isUndefinedTable(SQLException e) {
+    return "42P01".equals(e.getSQLState());
+  }
+
   public static boolean isMissingPartition(SQLException e) {
     return "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("no partition");
   }

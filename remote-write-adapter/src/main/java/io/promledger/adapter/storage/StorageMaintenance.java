@@ -103,6 +103,11 @@ public final class StorageMaintenance implements AutoCloseable {
     return m.lines().findFirst().orElse(m);
   }
 
+  /** The partition of {@code samples} for a UTC day (created by ensure_sample_partitions). */
+  public static String partitionName(LocalDate day) {
+    return "samples_" + day.format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+  }
+
   /** Creates partitions around a day that has none (a late or early sample); called by writers. */
   public void ensurePartitionsCovering(long fromMs, long toMs) throws SQLException {
     LocalDate from = LocalDate.ofInstant(java.time.Instant.ofEpochMilli(fromMs), ZoneOffset.UTC);
@@ -124,7 +129,7 @@ public final class StorageMaintenance implements AutoCloseable {
     try (Connection c = database.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
       for (int i = 1; i <= 7; i++) {
-        ps.setString(1, database.schema() + ".samples_" + today.plusDays(i).toString().replace("-", ""));
+        ps.setString(1, database.schema() + "." + partitionName(today.plusDays(i)));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           if (!rs.getBoolean(1)) {
