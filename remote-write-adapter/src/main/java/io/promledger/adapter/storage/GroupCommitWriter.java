@@ -37,7 +37,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
-  private static final String COPY_SAMPLES = "COPY samples (series_id, ts, value) FROM STDIN (FORMAT binary)";
+  /**
+   * Makes COPY insert row by row. Its multi-insert mode buffers up to 1,000 rows, each in a slot
+   * registered with the transaction's resource owner under the same tuple descriptor, which
+   * PostgreSQL tracks in a hash table where equal keys probe linearly (seen in profiles of 14
+   * and 17): about a million probes per COPY, a sixth of the server's CPU for commits of a few
+   * thousand rows. A volatile WHERE clause is what turns multi-insert off; this one is always
+   * true. Measured with the ingest benchmark: commits of 7.3 instead of 7.7 to 8.0 ms, 2.77
+   * instead of 2.84 to 3.02 PostgreSQL CPU seconds per million samples.
+   */
+  private static final String ROW_BY_ROW = " WHERE random() >= 0";
+  private static final String COPY_SAMPLES = "COPY samples (series_id, ts, value) FROM STDIN (FORMAT binary)" + ROW_BY_ROW;
   private static final String COPY_STAGING = "COPY ingest_staging (seq, request, series_id, ts, value) FROM STDIN (FORMAT binary)";
 
   /** Creates the sample partitions that cover [fromMs, toMs]. */
@@ -259,7 +269,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       }
     }
     return "COPY " + StorageMaintenance.partitionName(java.time.LocalDate.ofEpochDay(day))
-        + " (series_id, ts, value) FROM STDIN (FORMAT binary)";
+        + " (series_id, ts, value) FROM STDIN (FORMAT binary)" + ROW_BY_ROW;
   }
 
   /**
