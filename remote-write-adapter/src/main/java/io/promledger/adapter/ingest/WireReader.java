@@ -36,12 +36,13 @@ final class WireReader {
     return pos < limit;
   }
 
+  /** Tags and lengths are 32-bit varints of up to ten bytes; as protobuf-java, bits above 32 are dropped. */
   int readTag() throws InvalidProtocolBufferException {
-    long tag = readVarint();
-    if ((tag >>> 3) == 0 || tag > 0xffff_ffffL) {
+    int tag = (int) readVarint();
+    if ((tag >>> 3) == 0) {
       throw new InvalidProtocolBufferException("Protocol message contained an invalid tag (zero).");
     }
-    return (int) tag;
+    return tag;
   }
 
   long readVarint() throws InvalidProtocolBufferException {
@@ -61,13 +62,14 @@ final class WireReader {
 
   /** The length of a length-delimited field, checked against what is left. */
   int readLength() throws InvalidProtocolBufferException {
-    long n = readVarint();
-    if (n < 0 || n > limit - pos) {
-      throw n < 0 || n > Integer.MAX_VALUE
-          ? new InvalidProtocolBufferException("CodedInputStream encountered an embedded string or message which claimed to have negative size.")
-          : truncated();
+    int n = (int) readVarint();
+    if (n < 0) {
+      throw new InvalidProtocolBufferException("CodedInputStream encountered an embedded string or message which claimed to have negative size.");
     }
-    return (int) n;
+    if (n > limit - pos) {
+      throw truncated();
+    }
+    return n;
   }
 
   long readFixed64() throws InvalidProtocolBufferException {
