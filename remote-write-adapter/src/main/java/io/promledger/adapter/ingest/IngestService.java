@@ -180,7 +180,7 @@ public final class IngestService {
 
   /**
    * Series ids in order; 0 for series refused (recorded in rejections): text that is not valid
-   * UTF-8, checked only for series not in the caches, or a label set PostgreSQL refused. Series
+   * UTF-8, checked for series not in the label cache, or a label set PostgreSQL refused. Series
    * resolved here enter the label cache under the bytes their labels were sent as.
    */
   private long[] resolve(String tenant, List<DecodedSeries> storable, Rejections rejections) throws SQLException {
@@ -207,17 +207,19 @@ public final class IngestService {
     List<Integer> unknown = new ArrayList<>();
     for (int k = 0; k < cached.length; k++) {
       int i = decoded.get(k);
+      try {
+        // Before a cached id, too: labels that are not text can have the hash of other labels.
+        sets.get(k).checkText();
+      } catch (SeriesRejectedException e) {
+        rejections.series(e.reason(), storable.get(i).acceptedSamples(), e.getMessage());
+        continue;
+      }
       if (cached[k] != 0) {
         ids[i] = cached[k];
         metrics.seriesCacheHits.inc();
         continue;
       }
-      try {
-        sets.get(k).checkText();
-        unknown.add(i);
-      } catch (SeriesRejectedException e) {
-        rejections.series(e.reason(), storable.get(i).acceptedSamples(), e.getMessage());
-      }
+      unknown.add(i);
     }
     if (!unknown.isEmpty()) {
       resolveUnknown(tenant, storable, unknown, ids, rejections);

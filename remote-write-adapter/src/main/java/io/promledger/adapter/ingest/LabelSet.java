@@ -78,8 +78,9 @@ public final class LabelSet {
 
   /**
    * Refuses names or values that are not valid UTF-8 or contain NUL (PostgreSQL text and jsonb
-   * cannot hold it). Needed only for label sets not seen before: a known hash means the same
-   * bytes as a set that passed this check when its series was created.
+   * cannot hold it). Needed for every set not recognised by its bytes as sent, known hash or
+   * not: the hash separates names and values by 0xff, a byte that valid UTF-8 never holds, so
+   * {@code {__name__="a\xffb\xffc"}} hashes as {@code {__name__="a",b="c"}}.
    */
   public void checkText() {
     for (int i = 0; i < names.length; i++) {

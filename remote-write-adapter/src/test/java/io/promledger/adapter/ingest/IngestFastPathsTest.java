@@ -127,6 +127,24 @@ class IngestFastPathsTest {
   }
 
   @Test
+  void labelsThatAreNotTextAreRefusedEvenWithTheHashOfAKnownSeries() {
+    // The canonical bytes separate names and values with 0xff, so {__name__="hash_clash_test\xffb\xffc"}
+    // has the canonical bytes, and the hash, of {__name__="hash_clash_test", b="c"}.
+    assertEquals(204, adapter.write(v1(v1Series("__name__", "hash_clash_test", "b", "c").addSamples(sample(now - 3000, 1)))).statusCode());
+    byte[] name = "hash_clash_test".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] clash = java.util.Arrays.copyOf(name, name.length + 4);
+    System.arraycopy(new byte[] {(byte) 0xff, 'b', (byte) 0xff, 'c'}, 0, clash, name.length, 4);
+    for (int round = 0; round < 2; round++) {
+      HttpResponse<String> r = adapter.write(v1(Types.TimeSeries.newBuilder()
+          .addLabels(Types.Label.newBuilder().setName(utf8("__name__")).setValue(com.google.protobuf.ByteString.copyFrom(clash)))
+          .addSamples(sample(now - 2000 + round * 1000, 2 + round))));
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("invalid_utf8=1 samples/1 series"), r.body());
+    }
+    assertEquals(List.of(List.of("default", "{\"b\": \"c\"}", Long.toString(now - 3000), "1")), rows("hash_clash_test"));
+  }
+
+  @Test
   void newSeriesOfOneRequestGetConsecutiveIdsInTheOrderSent() {
     String[] order = {"m", "c", "x", "a", "q"};
     Types.TimeSeries.Builder[] series = new Types.TimeSeries.Builder[order.length];
