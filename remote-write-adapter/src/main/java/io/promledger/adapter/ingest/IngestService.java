@@ -90,7 +90,8 @@ public final class IngestService {
 
   private WriteResponse store(Protocol protocol, String tenant, DecodedRequest request) throws SQLException {
     Rejections rejections = request.rejections();
-    List<DecodedSeries> series = electedReplicasOnly(tenant, request.series());
+    long[] dropped = new long[1];
+    List<DecodedSeries> series = electedReplicasOnly(tenant, request.series(), rejections, dropped);
     if (!request.metadata().isEmpty()) {
       upsertMetadata(protocol, tenant, request);
     }
@@ -102,7 +103,6 @@ public final class IngestService {
     }
     long samples = 0;
     long exemplars = 0;
-    long dropped = dedupedSamples(request.series(), series);
     if (!storable.isEmpty()) {
       long[] ids = resolve(tenant, storable, rejections);
       List<DecodedSeries> known = new ArrayList<>(storable.size());
@@ -130,7 +130,7 @@ public final class IngestService {
     metrics.samplesWritten.labelValues(protocol.label()).inc(samples);
     metrics.exemplarsWritten.labelValues(protocol.label()).inc(exemplars);
     // Samples dropped as an HA duplicate count as written: the elected replica stores them.
-    long written = samples + dropped;
+    long written = samples + dropped[0];
     rejections.ignored().forEach((reason, n) -> metrics.ignored.labelValues(reason.label()).inc(n));
     if (rejections.rejectedExemplars() > 0) {
       metrics.rejectedExemplars.labelValues(RejectReason.INVALID_EXEMPLAR.label()).inc(rejections.rejectedExemplars());
@@ -272,7 +272,8 @@ public final class IngestService {
    * and series without HA labels; drops the rest. Series known by their sent labels carry their
    * HA labels and already have the id of the set without the replica label.
    */
-  private List<DecodedSeries> electedReplicasOnly(String tenant, List<DecodedSeries> series) throws SQLException {
+  private List<DecodedSeries> electedReplicasOnly(
+      String tenant, List<DecodedSeries> series, Rejections rejections, long[] droppedSamples) throws SQLException {
     if (!ha.enabled()) {
       return series;
     }
@@ -291,6 +292,9 @@ public final class IngestService {
         cluster = s.labels().get(clusterLabel);
         replica = cluster == null ? null : s.labels().get(replicaLabel);
         key = cluster == null || replica == null ? null : KnownSeries.haKey(cluster, replica);
+        if (key != null && !isText(s, rejections)) {
+          continue;
+        }
       }
       if (key == null) {
         out.add(s);
@@ -298,11 +302,23 @@ public final class IngestService {
       }
       Boolean accept = decisions.get(key);
       if (accept == null) {
-        accept = ha.accept(tenant, cluster, replica);
+        try {
+          accept = ha.accept(tenant, cluster, replica);
+        } catch (SQLException e) {
+          if (SqlErrors.isTransient(e)) {
+            throw e;
+          }
+          // Data PostgreSQL refuses is refused for good: a 503 would be retried for ever.
+          metrics.databaseErrors.labelValues("data").inc();
+          rejections.series(RejectReason.DATABASE_REJECTED, s.acceptedSamples(),
+              "PostgreSQL refused the HA labels of " + s.labels() + ": " + SqlErrors.brief(e));
+          continue;
+        }
         decisions.put(key, accept);
       }
       if (!accept) {
         metrics.haDeduplicated.labelValues(tenant, cluster).inc(s.acceptedSamples());
+        droppedSamples[0] += s.acceptedSamples();
         if (known == null && s.sent() != null) {
           // No id yet: on a fail-over the series is resolved by its labels then.
           sentLabels.put(s.sent(), KnownSeries.of(0, cluster, replica));
@@ -319,17 +335,17 @@ public final class IngestService {
     return out;
   }
 
-  private static long dedupedSamples(List<DecodedSeries> all, List<DecodedSeries> kept) {
-    if (all == kept) {
-      return 0;
+  /**
+   * HA labels go to PostgreSQL before the series is resolved, so they are checked as text first
+   * (a NUL byte would be refused there); false, with the series refused, if they are not.
+   */
+  private static boolean isText(DecodedSeries s, Rejections rejections) {
+    try {
+      s.labels().checkText();
+      return true;
+    } catch (SeriesRejectedException e) {
+      rejections.series(e.reason(), s.acceptedSamples(), e.getMessage());
+      return false;
     }
-    long n = 0;
-    for (DecodedSeries s : all) {
-      n += s.acceptedSamples();
-    }
-    for (DecodedSeries s : kept) {
-      n -= s.acceptedSamples();
-    }
-    return n;
   }
 }

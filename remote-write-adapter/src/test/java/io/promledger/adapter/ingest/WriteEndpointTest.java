@@ -252,4 +252,18 @@ class WriteEndpointTest {
     assertTrue(r.body().contains("exceeds the limit of 33554432"), r.body());
     assertEquals(413, adapter.post(new byte[(32 << 20) + 1], Map.of("Content-Type", TestAdapter.V1_TYPE)).statusCode());
   }
+
+  @Test
+  void haLabelsPostgreSQLCannotHoldAreRefusedNotRetried() {
+    // A NUL byte in the cluster label once reached the HA lease query, failed there, and was
+    // answered 503: Prometheus would have resent the request for ever.
+    HttpResponse<String> r =
+        adapter.write(v1(
+            v1Series("__name__", "ha_text_test", "cluster", "eu\u0000x", "__replica__", "a").addSamples(sample(now - 1000, 1)),
+            v1Series("__name__", "ha_text_test", "cluster", "eu2", "__replica__", "a").addSamples(sample(now - 1000, 2))));
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(r.body().contains("contains a NUL byte"), r.body());
+    assertEquals("1", r.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written").orElseThrow());
+    assertEquals(List.of(List.of("{\"cluster\": \"eu2\"}", Long.toString(now - 1000), "2")), rows("ha_text_test"));
+  }
 }
