@@ -13,7 +13,7 @@ public final class Benchmarks {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].equals("--help")) {
       System.out.println("usage: java -jar promledger-benchmarks.jar ingest [--series=10000] "
-          + "[--samples-per-request=2000] [--connections=2] [--rounds=4000] [--warmup=30s] [--duration=60s] [--runs=1]");
+          + "[--samples-per-request=2000] [--connections=2] [--rounds=8000] [--warmup=90s] [--duration=60s] [--runs=1]");
       System.out.println("       java -jar promledger-benchmarks.jar exporter   (our exporter vs postgres_exporter)");
       System.out.println("       java -jar promledger-benchmarks.jar rollup     (rollup time vs load time, report time vs data size)");
       System.out.println("       java -cp promledger-benchmarks.jar org.openjdk.jmh.Main DecodeBenchmark");

@@ -50,7 +50,7 @@ public final class IngestBenchmark {
   private final int rounds;
   /**
    * Sending before measuring: series creation and JIT compilation are not steady state. On two
-   * cores the adapter's compiler threads stay busy for some 20 seconds.
+   * cores the adapter's JIT compiler threads stay busy for more than a minute.
    */
   private final Duration warmup;
 
@@ -59,8 +59,8 @@ public final class IngestBenchmark {
     perRequest = Integer.parseInt(flags.getOrDefault("samples-per-request", "2000"));
     connections = Integer.parseInt(flags.getOrDefault("connections", "2"));
     duration = seconds(flags.getOrDefault("duration", "60s"));
-    warmup = seconds(flags.getOrDefault("warmup", "30s"));
-    rounds = Integer.parseInt(flags.getOrDefault("rounds", "4000"));
+    warmup = seconds(flags.getOrDefault("warmup", "90s"));
+    rounds = Integer.parseInt(flags.getOrDefault("rounds", "8000"));
   }
 
   private static Duration seconds(String flag) {
