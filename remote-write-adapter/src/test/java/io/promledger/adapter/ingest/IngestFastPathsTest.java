@@ -174,6 +174,15 @@ class IngestFastPathsTest {
         + StorageMaintenance.partitionName(day) + "'"));
   }
 
+  @Test
+  void samplesOfOneDayAreCopiedStraightIntoItsPartitionRowByRow() {
+    assertEquals(204, adapter.write(v1(v1Series("__name__", "copy_target_test").addSamples(sample(now - 1000, 1)))).statusCode());
+    String partition = StorageMaintenance.partitionName(LocalDate.ofInstant(Instant.ofEpochMilli(now - 1000), ZoneOffset.UTC));
+    // pg_stat_statements (preloaded by the embedded server) records the statements as run
+    assertEquals(1, adapter.count("SELECT count(*) FROM public.pg_stat_statements WHERE query = 'COPY " + partition
+        + " (series_id, ts, value) FROM STDIN (FORMAT binary) WHERE random() >= 0'"));
+  }
+
   private static Map<String, String> headers(String tenant) {
     return tenant == null
         ? Map.of("Content-Type", TestAdapter.V1_TYPE, "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "0.1.0")
