@@ -23,9 +23,9 @@ public final class DecodedSeries {
   private final int staleCount;
   private final long[] startTimestamps;
   private final List<ExemplarRecord> exemplars;
-  /** HA labels of a series that was decided on by its labels (not found in the label cache). */
-  String haCluster;
-  String haReplica;
+  /** HA labels of an elected series decided on by its labels (not found in the label cache). */
+  private final String haCluster;
+  private final String haReplica;
 
   DecodedSeries(
       LabelSet labels,
@@ -38,7 +38,11 @@ public final class DecodedSeries {
       long[] staleTimestamps,
       int staleCount,
       long[] startTimestamps,
-      List<ExemplarRecord> exemplars) {
+      List<ExemplarRecord> exemplars,
+      String haCluster,
+      String haReplica) {
+    this.haCluster = haCluster;
+    this.haReplica = haReplica;
     this.labels = labels;
     this.decodeLabels = decodeLabels;
     this.sent = sent;
@@ -52,10 +56,22 @@ public final class DecodedSeries {
     this.exemplars = exemplars;
   }
 
-  /** The same series and samples under other labels (an HA series without its replica label). */
-  DecodedSeries withLabels(LabelSet other) {
+  /**
+   * The elected series of an HA pair under its identity without the replica label, keeping the
+   * cluster and replica for the label cache.
+   */
+  DecodedSeries electedWithout(String replicaLabel, String cluster, String replica) {
     return new DecodedSeries(
-        other, null, sent, null, timestamps, values, sampleCount, staleTimestamps, staleCount, startTimestamps, exemplars);
+        labels().without(replicaLabel), null, sent, null, timestamps, values, sampleCount, staleTimestamps, staleCount,
+        startTimestamps, exemplars, cluster, replica);
+  }
+
+  String haCluster() {
+    return haCluster;
+  }
+
+  String haReplica() {
+    return haReplica;
   }
 
   public LabelSet labels() {

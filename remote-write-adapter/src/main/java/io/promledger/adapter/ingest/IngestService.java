@@ -227,7 +227,7 @@ public final class IngestService {
     for (int i : decoded) {
       DecodedSeries s = storable.get(i);
       if (ids[i] != 0 && s.sent() != null) {
-        sentLabels.put(s.sent(), KnownSeries.of(ids[i], s.haCluster, s.haReplica));
+        sentLabels.put(s.sent(), KnownSeries.of(ids[i], s.haCluster(), s.haReplica()));
       }
     }
     return ids;
@@ -326,10 +326,7 @@ public final class IngestService {
       } else if (known != null && known.id() != 0) {
         out.add(s);
       } else {
-        DecodedSeries elected = s.withLabels(s.labels().without(ha.replicaLabel()));
-        elected.haCluster = cluster;
-        elected.haReplica = replica;
-        out.add(elected);
+        out.add(s.electedWithout(ha.replicaLabel(), cluster, replica));
       }
     }
     return out;

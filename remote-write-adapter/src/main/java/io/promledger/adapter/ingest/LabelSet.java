@@ -93,11 +93,18 @@ public final class LabelSet {
     if (!s.isValidUtf8()) {
       throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value is not valid UTF-8");
     }
+    if (containsNul(s)) {
+      throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value contains a NUL byte");
+    }
+  }
+
+  static boolean containsNul(ByteString s) {
     for (int i = 0; i < s.size(); i++) {
       if (s.byteAt(i) == 0) {
-        throw new SeriesRejectedException(RejectReason.INVALID_UTF8, "a label name or value contains a NUL byte");
+        return true;
       }
     }
+    return false;
   }
 
   public String metricName() {

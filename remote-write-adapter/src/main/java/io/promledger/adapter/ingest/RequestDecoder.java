@@ -237,7 +237,7 @@ public final class RequestDecoder {
       SentLabels sent = labelsFrom >= 0 && labelsInOneRun ? SentLabels.view(tenant, body, labelsFrom, labelsTo) : null;
       KnownSeries known = sent == null || sentLabels == null ? null : sentLabels.get(sent);
       LabelSet set = null;
-      Supplier<LabelSet> labels;
+      Supplier<LabelSet> lazy = null;
       if (known == null) {
         try {
           set = readLabels(body, seriesFrom, seriesTo);
@@ -245,12 +245,10 @@ public final class RequestDecoder {
           rejections.series(e.reason(), samples, e.getMessage());
           return null;
         }
-        LabelSet decoded = set;
-        labels = () -> decoded;
       } else {
         // Known bytes decode as they did when the series was entered, so this cannot fail.
         byte[] b = body;
-        labels = () -> {
+        lazy = () -> {
           try {
             return readLabels(b, sent.from(), sent.to());
           } catch (java.io.IOException e) {
@@ -259,7 +257,7 @@ public final class RequestDecoder {
         };
       }
       if (histograms > 0) {
-        rejections.histograms(histograms, histogramMessage(labels.get()));
+        rejections.histograms(histograms, histogramMessage(set != null ? set : lazy.get()));
       }
       List<ExemplarRecord> ex = exemplars.isEmpty() ? List.of() : new ArrayList<>(exemplars.size());
       for (Types.Exemplar e : exemplars) {
@@ -277,7 +275,7 @@ public final class RequestDecoder {
       }
       return assemble(
           set,
-          known == null ? null : labels,
+          lazy,
           sent,
           known,
           java.util.Arrays.copyOf(times, samples),
@@ -426,15 +424,7 @@ public final class RequestDecoder {
 
   /** Valid UTF-8 without NUL: what PostgreSQL text can hold. */
   private static boolean isText(ByteString s) {
-    if (!s.isValidUtf8()) {
-      return false;
-    }
-    for (int i = 0; i < s.size(); i++) {
-      if (s.byteAt(i) == 0) {
-        return false;
-      }
-    }
-    return true;
+    return s.isValidUtf8() && !LabelSet.containsNul(s);
   }
 
   /** Prometheus's limit on the labels of one exemplar, counted in characters of names and values. */
@@ -526,7 +516,8 @@ public final class RequestDecoder {
       return null;
     }
     return new DecodedSeries(
-        set, lazyLabels, sent, known, times, values, kept, staleTimes == null ? NO_TIMES : staleTimes, stale, starts, exemplars);
+        set, lazyLabels, sent, known, times, values, kept, staleTimes == null ? NO_TIMES : staleTimes, stale, starts, exemplars,
+        null, null);
   }
 
   private static final long[] NO_TIMES = new long[0];

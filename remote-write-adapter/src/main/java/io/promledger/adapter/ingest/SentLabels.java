@@ -53,11 +53,6 @@ public final class SentLabels {
     return to;
   }
 
-  /** Bytes held when cached, for sizing the cache. */
-  int size() {
-    return to - from;
-  }
-
   private static int hash(String tenant, byte[] b, int from, int to) {
     long h = SEED ^ tenant.hashCode() ^ ((long) (to - from) << 32);
     int i = from;

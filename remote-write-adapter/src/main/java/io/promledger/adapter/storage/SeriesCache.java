@@ -16,10 +16,6 @@ public final class SeriesCache {
     ids.put(key, id);
   }
 
-  public int size() {
-    return ids.size();
-  }
-
   /** Tenant plus the 128-bit label hash. */
   public record Key(String tenant, long hi, long lo) {
     public static Key of(String tenant, byte[] hash) {
